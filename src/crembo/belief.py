@@ -1,0 +1,217 @@
+"""Beliefs: what a teacher thinks of every point, as an (n × c) matrix of shares.
+
+A belief row is non-negative and sums to one. Bagging-type ensembles give the share of
+members voting for each class (hard votes); any probabilistic classifier gives its
+``predict_proba``; a callable or an array can be given directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.ensemble import BaggingClassifier
+from sklearn.ensemble._forest import (
+    BaseForest,
+    _generate_unsampled_indices,
+    _get_n_samples_bootstrap,
+)
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+KINDS = ("auto", "votes", "proba", "oob")
+ROW_SUM_TOLERANCE = 1e-5
+
+
+def is_bagging_ensemble(teacher) -> bool:
+    """Whether ``teacher`` is an ensemble whose members vote (forests, bagging)."""
+    return isinstance(teacher, BaseForest | BaggingClassifier) and not getattr(
+        teacher, "_estimator_type", "classifier"
+    ).startswith("regress")
+
+
+def check_belief(belief, *, n_rows=None, n_classes=None, name="belief") -> np.ndarray:
+    """Validate a belief matrix and return it as a float64 array.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the offending rows when the matrix is not 2-D, has the wrong
+        shape, or has rows that are not finite, have negative entries, or do not sum to 1.
+    """
+    b = np.asarray(belief, dtype=np.float64)
+    if b.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_classes); got shape {b.shape}.")
+    if n_rows is not None and b.shape[0] != n_rows:
+        raise ValueError(f"{name} has {b.shape[0]} rows but X has {n_rows}.")
+    if n_classes is not None and b.shape[1] != n_classes:
+        raise ValueError(f"{name} has {b.shape[1]} columns but there are {n_classes} classes.")
+    problems = {
+        "are not finite": ~np.isfinite(b).all(axis=1),
+        "have negative entries": (b < 0).any(axis=1),
+        "do not sum to 1": np.abs(b.sum(axis=1) - 1.0) > ROW_SUM_TOLERANCE,
+    }
+    for what, bad in problems.items():
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            shown = ", ".join(map(str, rows[:10])) + (" …" if rows.size > 10 else "")
+            raise ValueError(f"{name}: {rows.size} row(s) {what} (rows {shown}).")
+    return b
+
+
+def votes_to_belief(votes, n_classes, weights=None) -> np.ndarray:
+    """Turn an (n × m) matrix of member votes (class indices) into vote shares.
+
+    ``weights`` (n × m, optional) says which votes count; rows whose weights are all zero
+    get all votes (the caller counts those).
+    """
+    votes = np.asarray(votes, dtype=np.intp)
+    n, m = votes.shape
+    offsets = votes + n_classes * np.arange(n)[:, None]
+    w = None if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    counts = np.bincount(offsets.ravel(), weights=w, minlength=n * n_classes)
+    counts = counts.reshape(n, n_classes).astype(np.float64)
+    totals = counts.sum(axis=1, keepdims=True)
+    empty = totals[:, 0] == 0
+    if empty.any():
+        counts[empty] = votes_to_belief(votes[empty], n_classes)
+        totals[empty] = 1.0
+    return counts / totals
+
+
+def member_votes(ensemble, X, n_jobs=None) -> np.ndarray:
+    """Class index (into ``ensemble.classes_``) voted by each member: an (n × m) array."""
+    check_is_fitted(ensemble)
+    if getattr(ensemble, "n_outputs_", 1) != 1:
+        raise ValueError("teacher: multi-output ensembles are not supported.")
+    X = _as_float32(X)
+    features = getattr(ensemble, "estimators_features_", None)
+    members = ensemble.estimators_
+
+    def vote(i):
+        member = members[i]
+        Xm = X if features is None else X[:, features[i]]
+        # Members are fitted on the ensemble's encoded labels, so their own classes_
+        # hold ensemble class indices (a member may have seen only some of them).
+        if hasattr(member, "tree_"):
+            leaf_values = member.tree_.predict(Xm)
+            leaf_values = leaf_values.reshape(leaf_values.shape[0], -1)  # one output
+            return np.asarray(member.classes_)[leaf_values.argmax(axis=1)].astype(np.intp)
+        return np.asarray(member.predict(Xm)).astype(np.intp)
+
+    cols = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(vote)(i) for i in range(len(members)))
+    return np.column_stack(cols)
+
+
+def out_of_bag_mask(ensemble, n_samples) -> np.ndarray:
+    """(n × m) boolean matrix: True where member m did not see training row i."""
+    members = ensemble.estimators_
+    mask = np.zeros((n_samples, len(members)), dtype=bool)
+    if isinstance(ensemble, BaseForest):
+        if not ensemble.bootstrap:
+            return mask
+        n_boot = _get_n_samples_bootstrap(n_samples, ensemble.max_samples, None)
+        for j, tree in enumerate(members):
+            unsampled = _generate_unsampled_indices(tree.random_state, n_samples, n_boot, None)
+            mask[unsampled, j] = True
+        return mask
+    for j, samples in enumerate(ensemble.estimators_samples_):
+        mask[:, j] = True
+        mask[samples, j] = False
+    return mask
+
+
+def out_of_bag_belief(ensemble, X, n_jobs=None):
+    """Vote shares from members that did not train on each row.
+
+    ``X`` must be the exact training matrix of ``ensemble``. Returns ``(belief, n_fallback)``:
+    rows that every member trained on fall back to all members, and are counted.
+    """
+    votes = member_votes(ensemble, X, n_jobs=n_jobs)
+    mask = out_of_bag_mask(ensemble, votes.shape[0])
+    n_fallback = int((~mask.any(axis=1)).sum())
+    return votes_to_belief(votes, len(ensemble.classes_), weights=mask), n_fallback
+
+
+def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None) -> np.ndarray:
+    """Belief matrix of ``teacher`` on ``X``.
+
+    Parameters
+    ----------
+    teacher : fitted classifier, callable or array-like of shape (n_samples, n_classes)
+        A bagging-type ensemble (votes), any classifier with ``predict_proba``, a callable
+        returning probabilities for ``X``, or the belief matrix itself.
+    X : array-like of shape (n_samples, n_features)
+        Points to evaluate; ignored when ``teacher`` is an array.
+    kind : {"auto", "votes", "proba", "oob"}, default="auto"
+        ``"auto"`` uses votes for bagging-type ensembles and ``predict_proba`` otherwise.
+        ``"oob"`` gives out-of-bag votes; ``X`` must then be the ensemble's training data.
+    n_jobs : int, default=None
+        Threads used to query ensemble members.
+
+    Returns
+    -------
+    belief : ndarray of shape (n_samples, n_classes)
+        Validated: finite, non-negative rows summing to one, columns in the order of
+        ``teacher.classes_``.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+    if isinstance(teacher, np.ndarray | list | tuple) or hasattr(teacher, "__array__"):
+        return check_belief(teacher, name="teacher (belief array)")
+    n_rows = _n_rows(X)
+    if callable(teacher) and not hasattr(teacher, "fit"):
+        return check_belief(_call(teacher, X), n_rows=n_rows, name="teacher(X)")
+    _check_fitted_teacher(teacher)
+    if kind == "auto":
+        kind = "votes" if is_bagging_ensemble(teacher) else "proba"
+    if kind in ("votes", "oob"):
+        if not is_bagging_ensemble(teacher):
+            raise TypeError(
+                f"teacher: kind={kind!r} needs a bagging-type ensemble (random forest, extra "
+                f"trees, bagging); got {type(teacher).__name__}."
+            )
+        if kind == "oob":
+            return check_belief(out_of_bag_belief(teacher, X, n_jobs)[0], name="oob belief")
+        votes = member_votes(teacher, X, n_jobs=n_jobs)
+        return votes_to_belief(votes, len(teacher.classes_))
+    if not hasattr(teacher, "predict_proba"):
+        raise TypeError(
+            f"teacher: {type(teacher).__name__} has no predict_proba and does not vote; "
+            "give a probabilistic classifier, a bagging-type ensemble, a callable returning "
+            "probabilities, or a belief array."
+        )
+    return check_belief(teacher.predict_proba(X), n_rows=n_rows, name="teacher.predict_proba(X)")
+
+
+BeliefFunction = Callable[[np.ndarray], np.ndarray]
+
+
+def _call(fn: BeliefFunction, X):
+    try:
+        return fn(X)
+    except Exception as exc:  # the user's function: say where it failed
+        raise ValueError(f"teacher: the belief function raised {exc!r}.") from exc
+
+
+def _check_fitted_teacher(teacher) -> None:
+    try:
+        check_is_fitted(teacher)
+    except NotFittedError as exc:
+        raise ValueError(
+            f"teacher: {type(teacher).__name__} is not fitted; fit it first, or pass it to "
+            "CREMBOClassifier, which fits it."
+        ) from exc
+    except TypeError as exc:
+        raise TypeError(
+            f"teacher: expected a classifier, a callable or an array; got {type(teacher)!r}."
+        ) from exc
+
+
+def _n_rows(X) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _as_float32(X) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(X, dtype=np.float32))

@@ -1,0 +1,93 @@
+"""Depth of a hypothesis under a belief, allowed labels and candidate thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crembo.belief import check_belief
+
+
+def pointwise_depth(y_pred, belief) -> np.ndarray:
+    """Share of the belief that agrees with each prediction: ``belief[i, y_pred[i]]``.
+
+    Parameters
+    ----------
+    y_pred : array-like of shape (n_samples,)
+        Predicted class indices in ``0..n_classes-1``.
+    belief : array-like of shape (n_samples, n_classes)
+
+    Returns
+    -------
+    depth : ndarray of shape (n_samples,)
+    """
+    b = check_belief(belief)
+    y = np.asarray(y_pred)
+    if y.ndim != 1 or y.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"y_pred must be 1-D with one entry per belief row ({b.shape[0]}); got shape {y.shape}."
+        )
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.equal(np.mod(y, 1), 0)):
+            raise ValueError("y_pred must hold class indices (integers).")
+        y = y.astype(np.intp)
+    if y.size and (y.min() < 0 or y.max() >= b.shape[1]):
+        raise ValueError(f"y_pred holds class indices outside 0..{b.shape[1] - 1}.")
+    return b[np.arange(b.shape[0]), y]
+
+
+def empirical_depth(y_pred, belief, *, alpha: float = 0.0) -> float:
+    """Empirical depth of a hypothesis: the minimum of its pointwise depth.
+
+    With ``alpha > 0`` the α-quantile replaces the minimum, so a fraction ``alpha`` of the
+    points may fall below the returned depth (a robust depth).
+    """
+    _check_alpha(alpha)
+    d = pointwise_depth(y_pred, belief)
+    if d.size == 0:
+        raise ValueError("belief must have at least one row.")
+    return depth_statistic(d, alpha)
+
+
+def depth_statistic(pointwise, alpha: float = 0.0) -> float:
+    """Minimum (``alpha=0``) or lower α-quantile of pointwise depths; no input checks."""
+    if alpha == 0:
+        return float(np.min(pointwise))
+    return float(np.quantile(pointwise, alpha, method="lower"))
+
+
+def allowed_labels(belief, threshold: float) -> np.ndarray:
+    """Multi-hot matrix ``Y_θ = 1[belief >= threshold]`` of the labels allowed at each point."""
+    b = check_belief(belief)
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number; got {threshold!r}.")
+    return (b >= threshold).astype(np.uint8)
+
+
+def clip_belief(belief, epsilon: float) -> np.ndarray:
+    """Set values below ``epsilon`` to 0 and above ``1 - epsilon`` to 1 (thresholds only)."""
+    if not 0 <= epsilon < 0.5:
+        raise ValueError(f"epsilon must be in [0, 0.5); got {epsilon!r}.")
+    b = np.asarray(belief, dtype=np.float64)
+    if epsilon == 0:
+        return b
+    return np.where(b < epsilon, 0.0, np.where(b > 1 - epsilon, 1.0, b))
+
+
+def candidate_thresholds(belief, *, epsilon: float = 0.0, max_candidates=None) -> np.ndarray:
+    """Sorted distinct values of the (ε-clipped) belief: the thresholds worth trying.
+
+    ``max_candidates`` keeps that many, evenly spaced in rank, always including the smallest
+    and the largest value.
+    """
+    values = np.unique(clip_belief(check_belief(belief), epsilon))
+    if max_candidates is None or values.size <= max_candidates:
+        return values
+    if int(max_candidates) != max_candidates or max_candidates < 2:
+        raise ValueError(f"max_candidates must be an integer >= 2; got {max_candidates!r}.")
+    keep = np.unique(np.round(np.linspace(0, values.size - 1, int(max_candidates))).astype(int))
+    return values[keep]
+
+
+def _check_alpha(alpha) -> None:
+    if not (isinstance(alpha, int | float | np.floating) and 0 <= alpha < 1):
+        raise ValueError(f"alpha must be a number in [0, 1); got {alpha!r}.")
