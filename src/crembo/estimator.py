@@ -144,7 +144,6 @@ class _DeepHypothesisBase(ClassifierMixin, BaseEstimator):
         labels = np.concatenate([y_idx, np.full(X_extra.shape[0] + X_aug.shape[0], -1)])
         sample = _Sample(np.vstack([X, X_extra, X_aug]), b, labels, None)
         sample.weight = self._sample_weight(sample)
-        self._learner = as_allowed_label_learner(self._student_for_fit())
         return sample
 
     def _extra_rows(self, X_unlabeled):
@@ -240,6 +239,11 @@ class _DeepHypothesisBase(ClassifierMixin, BaseEstimator):
     def _oracle(self, sample):
         learner = as_allowed_label_learner(self._student_unweighted)
         return _AllowedLabelOracle(learner, sample, self._resolved("depth_quantile"))
+
+    def _forget_fit_state(self):
+        """Drop what only fitting needs, so fitted models stay small and safe to save."""
+        for name in ("_student_unweighted", "_scorer"):
+            self.__dict__.pop(name, None)
 
     def _measured_depth(self, sample) -> float:
         pred = self.student_.predict(sample.X)
@@ -358,6 +362,7 @@ class MEMOClassifier(_DeepHypothesisBase):
         self.probes_ = _candidates_table(result.probes)
         self.depth_ = self._measured_depth(sample)
         self.n_student_fits_ = oracle.n_fits
+        self._forget_fit_state()
         return self
 
 
@@ -502,6 +507,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
             self.student_ = self._oracle(sample.rows(fit_rows)).fit(self.threshold_)
             self.n_student_fits_ += 1
         self.depth_ = self._measured_depth(sample.rows(fit_rows))
+        self._forget_fit_state()
         return self
 
     def _check_params(self):
