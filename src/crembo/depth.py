@@ -38,8 +38,8 @@ def pointwise_depth(y_pred, belief) -> np.ndarray:
 def empirical_depth(y_pred, belief, *, alpha: float = 0.0) -> float:
     """Empirical depth of a hypothesis: the minimum of its pointwise depth.
 
-    With ``alpha > 0`` the α-quantile replaces the minimum, so a fraction ``alpha`` of the
-    points may fall below the returned depth (a robust depth).
+    With ``alpha > 0`` a fraction ``alpha`` of the points may fall below the returned depth
+    (a robust depth: see :func:`depth_statistic`).
     """
     _check_alpha(alpha)
     d = pointwise_depth(y_pred, belief)
@@ -49,10 +49,16 @@ def empirical_depth(y_pred, belief, *, alpha: float = 0.0) -> float:
 
 
 def depth_statistic(pointwise, alpha: float = 0.0) -> float:
-    """Minimum (``alpha=0``) or lower α-quantile of pointwise depths; no input checks."""
+    """Largest θ with at most a fraction α of the points below it; no input checks.
+
+    ``alpha=0`` is the minimum. Otherwise the ``floor(α·n)``-th smallest pointwise depth, so
+    a student is consistent at that θ on at least a fraction ``1 - α`` of the points.
+    """
+    d = np.asarray(pointwise)
     if alpha == 0:
-        return float(np.min(pointwise))
-    return float(np.quantile(pointwise, alpha, method="lower"))
+        return float(d.min())
+    k = min(int(np.floor(alpha * d.size)), d.size - 1)
+    return float(np.partition(d, k)[k])
 
 
 def allowed_labels(belief, threshold: float) -> np.ndarray:

@@ -134,9 +134,7 @@ class _DeepHypothesisBase(ClassifierMixin, BaseEstimator):
         X_extra = self._extra_rows(X_unlabeled)
         self.teacher_, self.classes_, y_idx = self._fit_teacher(X, y, belief is not None)
         if self.classes_.size < 2:
-            raise ValueError(
-                f"y: need at least 2 classes to compress a classifier; got {self.classes_.size}."
-            )
+            raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
         n_aug = int(round(self._resolved("augment") * X.shape[0]))
         X_aug = munge(X, n_aug, random_state=augment_seed)
         b = self._belief(X, y, X_extra, X_aug, belief)
@@ -658,7 +656,7 @@ class SurrogateClassifier(ClassifierMixin, BaseEstimator):
             self.teacher_ = _seeded(clone(teacher), teacher_seed).fit(X, y)
         self.classes_ = np.asarray(self.teacher_.classes_)
         if self.classes_.size < 2:
-            raise ValueError("y: need at least 2 classes to compress a classifier; got 1.")
+            raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
         student = default_student() if self.student is None else self.student
         self.student_ = _seeded(clone(student), student_seed).fit(X, self.teacher_.predict(X))
         return self

@@ -1,0 +1,243 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression, Perceptron
+from sklearn.model_selection import cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from crembo import CREMBOClassifier, MEMOClassifier, SurrogateClassifier, belief_from
+from crembo.belief import votes_to_belief
+
+
+def small_forest(seed=0):
+    return RandomForestClassifier(n_estimators=20, max_depth=6, random_state=seed)
+
+
+@pytest.fixture(scope="module")
+def wine_split(wine):
+    X, y = wine
+    return train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+
+
+def test_crembo_on_wine(wine_split):
+    Xtr, Xte, ytr, yte = wine_split
+    model = CREMBOClassifier(
+        RandomForestClassifier(100), DecisionTreeClassifier(max_depth=3), random_state=0
+    ).fit(Xtr, ytr)
+    assert model.memo_threshold_ <= model.threshold_
+    assert model.memo_feasible_
+    assert model.score(Xte, yte) > 0.8
+    assert model.student_.estimator_.get_depth() <= 3
+    sweep = pd.DataFrame(model.sweep_)
+    assert sweep["threshold"].is_monotonic_increasing
+    assert sweep["threshold"].iloc[0] == model.memo_threshold_
+    assert model.n_student_fits_ >= len(sweep)
+
+
+def test_crembo_keeps_the_candidate_with_the_best_validation_score(wine_split):
+    Xtr, _, ytr, _ = wine_split
+    model = CREMBOClassifier(small_forest(), random_state=3).fit(Xtr, ytr)
+    scores = model.sweep_["score"]
+    assert model.threshold_ == model.sweep_["threshold"][np.flatnonzero(scores == scores.max())[0]]
+
+
+def test_same_random_state_same_student(wine_split):
+    Xtr, Xte, ytr, _ = wine_split
+    a = CREMBOClassifier(RandomForestClassifier(30), random_state=7).fit(Xtr, ytr)
+    b = CREMBOClassifier(RandomForestClassifier(30), random_state=7).fit(Xtr, ytr)
+    np.testing.assert_array_equal(a.predict(Xte), b.predict(Xte))
+    ta, tb = a.student_.estimator_.tree_, b.student_.estimator_.tree_
+    np.testing.assert_array_equal(ta.feature, tb.feature)
+    np.testing.assert_array_equal(ta.threshold, tb.threshold)
+    np.testing.assert_array_equal(ta.value, tb.value)
+    assert a.threshold_ == b.threshold_
+
+
+def test_string_labels_and_dataframes(wine_split):
+    Xtr, Xte, ytr, _ = wine_split
+    names = np.array(["barolo", "grignolino", "barbera"])
+    cols = [f"f{i}" for i in range(Xtr.shape[1])]
+    model = CREMBOClassifier(small_forest(), random_state=0).fit(
+        pd.DataFrame(Xtr, columns=cols), names[ytr]
+    )
+    pred = model.predict(pd.DataFrame(Xte, columns=cols))
+    assert set(pred) <= set(names)
+    assert list(model.feature_names_in_) == cols
+    proba = model.predict_proba(pd.DataFrame(Xte, columns=cols))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], pred)
+
+
+def test_prefitted_teacher_is_used_as_given(wine_split):
+    Xtr, _, ytr, _ = wine_split
+    teacher = small_forest().fit(Xtr, ytr)
+    model = CREMBOClassifier(teacher, random_state=0).fit(Xtr, ytr)
+    assert model.teacher_ is teacher
+    unfitted = small_forest()
+    model = CREMBOClassifier(unfitted, random_state=0).fit(Xtr, ytr)
+    assert model.teacher_ is not unfitted and not hasattr(unfitted, "estimators_")
+
+
+def test_unlabelled_rows_join_the_depth_constraint(wine_split):
+    Xtr, Xte, ytr, _ = wine_split
+    teacher = small_forest().fit(Xtr, ytr)
+    model = MEMOClassifier(teacher, random_state=0).fit(Xtr, ytr, X_unlabeled=Xte)
+    b = belief_from(teacher, np.vstack([Xtr, Xte]))
+    pred = model.student_.predict(np.vstack([Xtr, Xte]))
+    assert model.depth_ == pytest.approx(b[np.arange(len(pred)), pred].min())
+    assert model.depth_ >= model.threshold_
+
+
+def test_refit_uses_all_training_rows(wine_split):
+    Xtr, _, ytr, _ = wine_split
+    a = CREMBOClassifier(small_forest(), refit=False, random_state=0).fit(Xtr, ytr)
+    b = CREMBOClassifier(small_forest(), refit=True, random_state=0).fit(Xtr, ytr)
+    assert a.threshold_ == b.threshold_
+    n_a = a.student_.estimator_.tree_.n_node_samples[0]
+    n_b = b.student_.estimator_.tree_.n_node_samples[0]
+    assert n_b == len(ytr) and n_a < n_b
+
+
+@pytest.mark.parametrize("preset", ["paper", "robust"])
+def test_presets_run_and_record_how_the_belief_was_made(preset, wine_split):
+    Xtr, Xte, ytr, yte = wine_split
+    model = CREMBOClassifier(small_forest(), preset=preset, random_state=0).fit(Xtr, ytr)
+    assert model.belief_kind_ == {"paper": "votes", "robust": "out-of-bag votes"}[preset]
+    assert model.score(Xte, yte) > 0.7
+
+
+def test_remedies_one_by_one(wine_split):
+    Xtr, Xte, ytr, yte = wine_split
+    lr = make_pipeline(StandardScaler(), LogisticRegression())
+    m = CREMBOClassifier(lr, honest_belief=True, random_state=0).fit(Xtr, ytr)
+    assert m.belief_kind_ == "cross-fitted predict_proba"
+    m = CREMBOClassifier(small_forest(), augment=1.0, random_state=0).fit(Xtr, ytr)
+    assert m.score(Xte, yte) > 0.7
+    m = CREMBOClassifier(small_forest(), threshold_cv=3, random_state=0).fit(Xtr, ytr)
+    assert set(m.sweep_) >= {"threshold", "score", "score_se"}
+    assert np.isfinite(m.sweep_["score_se"]).all()
+    assert m.threshold_ in m.sweep_["threshold"]
+
+
+def test_class_weight_becomes_row_weights_computed_once():
+    ys = np.r_[np.zeros(30, dtype=int), np.ones(6, dtype=int), np.full(4, 2)]
+    Xs = np.c_[ys + np.random.RandomState(0).uniform(-0.2, 0.2, ys.size)]  # separable
+    b = np.eye(3)[ys]
+    tree = DecisionTreeClassifier(max_depth=2, class_weight="balanced")
+    model = MEMOClassifier(student=tree, random_state=0).fit(Xs, ys, belief=b)
+    assert model.threshold_ == 1.0
+    fitted = model.student_.estimator_
+    # balanced weights from the labels sum to the number of rows ...
+    assert fitted.tree_.weighted_n_node_samples[0] == pytest.approx(len(ys))
+    # ... and the rare class weighs n / (3 * 4) per row, as it would for the labels
+    leaf = fitted.apply(Xs[ys == 2][:1])[0]
+    assert fitted.tree_.weighted_n_node_samples[leaf] == pytest.approx(4 * len(ys) / 12)
+    assert fitted.class_weight is None
+    assert tree.class_weight == "balanced"  # the user's estimator is not changed
+
+
+def test_sklearn_plumbing(wine):
+    X, y = wine
+    model = CREMBOClassifier(small_forest(), DecisionTreeClassifier(), random_state=0)
+    assert clone(model).get_params()["delta"] == 1
+    model.set_params(delta=2, student__max_depth=3)
+    assert model.get_params()["delta"] == 2 and model.student.max_depth == 3
+    assert clone(model).get_params()["student__max_depth"] == 3
+    pipe = make_pipeline(StandardScaler(), CREMBOClassifier(small_forest(), random_state=0))
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.7
+
+
+def test_surrogate_fits_teacher_labels(wine_split):
+    Xtr, Xte, ytr, yte = wine_split
+    vt = SurrogateClassifier(
+        small_forest(), DecisionTreeClassifier(max_depth=3), random_state=0
+    ).fit(Xtr, ytr)
+    direct = DecisionTreeClassifier(max_depth=3, random_state=vt.student_.random_state)
+    direct.fit(Xtr, vt.teacher_.predict(Xtr))
+    np.testing.assert_array_equal(vt.predict(Xte), direct.predict(Xte))
+    np.testing.assert_allclose(vt.predict_proba(Xte).sum(axis=1), 1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 4), st.floats(0.0, 0.2))
+def test_memo_student_is_certified(seed, n_classes, alpha):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(40, 3))
+    y = rng.randint(0, n_classes, size=40)
+    y[:n_classes] = np.arange(n_classes)
+    b = votes_to_belief(rng.randint(0, n_classes, size=(40, 7)), n_classes)
+    model = MEMOClassifier(
+        student=DecisionTreeClassifier(max_depth=2), depth_quantile=alpha, random_state=seed
+    ).fit(X, y, belief=b)
+    pred = model.student_.predict(X)
+    independent = min(b[i, pred[i]] for i in range(len(pred)))
+    assert model.depth_ == pytest.approx(independent)
+    assert model.feasible_
+    if alpha == 0:
+        assert model.depth_ >= model.threshold_
+    else:  # at least a fraction 1 - alpha of the points are consistent
+        assert np.mean(b[np.arange(40), pred] >= model.threshold_) >= 1 - alpha
+
+
+def _forest_xy(wine):
+    X, y = wine
+    return X[:60], y[:60]
+
+
+@pytest.mark.parametrize(
+    ("make", "fit_kwargs", "exc", "match"),
+    [
+        (lambda: CREMBOClassifier(small_forest()), {"y": np.zeros(59)}, ValueError, "samples"),
+        (lambda: CREMBOClassifier(small_forest()), {"y": np.zeros(60)}, ValueError, "one class"),
+        (lambda: CREMBOClassifier(delta=0), {}, ValueError, "delta"),
+        (lambda: CREMBOClassifier(delta=1.5), {}, ValueError, "delta"),
+        (lambda: CREMBOClassifier(validation_size=0), {}, ValueError, "validation_size"),
+        (lambda: CREMBOClassifier(validation_size=1.0), {}, ValueError, "validation_size"),
+        (lambda: CREMBOClassifier(validation_size=0.01), {}, ValueError, "validation_size"),
+        (lambda: CREMBOClassifier(preset="best"), {}, ValueError, "preset"),
+        (lambda: CREMBOClassifier(depth_quantile=1.0), {}, ValueError, "depth_quantile"),
+        (lambda: CREMBOClassifier(threshold_cv=1), {}, ValueError, "threshold_cv"),
+        (lambda: CREMBOClassifier(belief="soft"), {}, ValueError, "belief"),
+        (lambda: CREMBOClassifier(Perceptron()), {}, TypeError, "predict_proba"),
+        (lambda: CREMBOClassifier("forest"), {}, TypeError, "teacher"),
+        (lambda: CREMBOClassifier(student="tree"), {}, TypeError, "student"),
+        (
+            lambda: CREMBOClassifier(),
+            {"belief": np.full((60, 2), 0.5)},
+            ValueError,
+            "columns",
+        ),
+        (
+            lambda: CREMBOClassifier(),
+            {"belief": np.r_[[[np.nan, 0.5, 0.5]], np.full((59, 3), 1 / 3)]},
+            ValueError,
+            "not finite",
+        ),
+        (
+            lambda: CREMBOClassifier(),
+            {"belief": np.full((60, 3), 0.3)},
+            ValueError,
+            "do not sum to 1",
+        ),
+    ],
+)
+def test_bad_input_is_named(make, fit_kwargs, exc, match, wine):
+    X, y = wine
+    idx = np.r_[0:20, 60:80, 140:160]
+    kwargs = {"X": X[idx], "y": y[idx], **fit_kwargs}
+    with pytest.raises(exc, match=match):
+        make().fit(**kwargs)
+
+
+def test_labels_the_teacher_never_saw(wine):
+    X, y = wine
+    teacher = small_forest().fit(X[y < 2], y[y < 2])
+    with pytest.raises(ValueError, match="never saw"):
+        CREMBOClassifier(teacher).fit(X, y)
