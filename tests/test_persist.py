@@ -1,0 +1,171 @@
+"""Safe model files: round trips, the allow-list, and files that are not what they claim."""
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_wine
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.validation import check_array
+
+import crembo
+from crembo import CREMBOClassifier, MEMOClassifier, SurrogateClassifier
+from crembo.persist import UntrustedTypesError, read_metadata
+
+
+class ToyTeacher(ClassifierMixin, BaseEstimator):
+    """A teacher class that lives outside the allow-list."""
+
+    def fit(self, X, y):
+        self.forest_ = RandomForestClassifier(10, random_state=0).fit(X, y)
+        self.classes_ = self.forest_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.forest_.predict_proba(X)
+
+    def predict(self, X):
+        return self.forest_.predict(X)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_wine(return_X_y=True)
+    return X, y
+
+
+def _forest():
+    return RandomForestClassifier(n_estimators=15, max_depth=6, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: CREMBOClassifier(_forest(), random_state=0, n_jobs=1),
+        lambda: MEMOClassifier(_forest(), random_state=0),
+        lambda: SurrogateClassifier(_forest(), random_state=0),
+    ],
+    ids=["CREMBO", "MEMO", "VT"],
+)
+def test_round_trip_predicts_the_same(tmp_path, data, make):
+    X, y = data
+    model = make().fit(X, y)
+    path = crembo.save(model, tmp_path / "m.skops")
+    loaded = crembo.load(path)
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_crembo_attributes_survive(tmp_path, data):
+    X, y = data
+    model = CREMBOClassifier(_forest(), random_state=0, n_jobs=1).fit(X, y)
+    loaded = crembo.load(crembo.save(model, tmp_path / "m.skops"))
+    assert loaded.threshold_ == model.threshold_
+    assert loaded.memo_threshold_ == model.memo_threshold_
+    np.testing.assert_array_equal(loaded.sweep_["score"], model.sweep_["score"])
+
+
+def test_metadata_is_read_without_loading(tmp_path, data):
+    X, y = data
+    model = SurrogateClassifier(_forest(), random_state=0).fit(X, y)
+    path = crembo.save(model, tmp_path / "m.skops", metadata={"target": "t", "n": [1, 2]})
+    assert read_metadata(path) == {"target": "t", "n": [1, 2]}
+
+
+def test_untrusted_class_is_refused_and_named(tmp_path, data):
+    X, y = data
+    model = CREMBOClassifier(ToyTeacher(), random_state=0, n_jobs=1).fit(X, y)
+    path = crembo.save(model, tmp_path / "m.skops")
+    with pytest.raises(UntrustedTypesError, match="ToyTeacher") as info:
+        crembo.load(path)
+    assert isinstance(info.value, ValueError)
+    assert all("ToyTeacher" in t for t in info.value.types)
+    loaded = crembo.load(path, trusted=info.value.types)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_functions_of_allowed_packages_are_not_trusted(tmp_path, data):
+    X, y = data
+    pipe = make_pipeline(FunctionTransformer(check_array), DecisionTreeClassifier(max_depth=2))
+    path = crembo.save(pipe.fit(X, y), tmp_path / "p.skops")
+    with pytest.raises(UntrustedTypesError, match="check_array"):
+        crembo.load(path)
+    assert crembo.load(path, trusted="sklearn.utils.validation.check_array") is not None
+
+
+def test_trusted_must_be_names(tmp_path, data):
+    X, y = data
+    path = crembo.save(DecisionTreeClassifier().fit(X, y), tmp_path / "t.skops")
+    with pytest.raises(TypeError, match="trusted"):
+        crembo.load(path, trusted=[ToyTeacher])
+
+
+def test_truncated_file(tmp_path, data):
+    X, y = data
+    path = crembo.save(SurrogateClassifier(_forest()).fit(X, y), tmp_path / "m.skops")
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="not a readable crembo model file"):
+        crembo.load(path)
+
+
+@pytest.mark.parametrize(
+    "content", [b"a,b\n1,2\n", b"", b"PK\x03\x04garbage"], ids=["csv", "empty", "bad-zip"]
+)
+def test_not_a_model_file(tmp_path, content):
+    path = tmp_path / "x.skops"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a readable crembo model file"):
+        crembo.load(path)
+
+
+def test_skops_file_without_header(tmp_path, data):
+    X, y = data
+    path = tmp_path / "plain.skops"
+    sio.dump(DecisionTreeClassifier().fit(X, y), path)
+    with pytest.raises(ValueError, match="not a crembo model file"):
+        crembo.load(path)
+
+
+def test_other_format_version(tmp_path, data):
+    X, y = data
+    path = tmp_path / "v99.skops"
+    tree = DecisionTreeClassifier().fit(X, y)
+    sio.dump({"format": "crembo-model", "version": 99, "metadata": "{}", "model": tree}, path)
+    with pytest.raises(ValueError, match="version 99"):
+        crembo.load(path)
+
+
+def test_header_without_a_model(tmp_path):
+    path = tmp_path / "list.skops"
+    sio.dump({"format": "crembo-model", "version": 1, "metadata": "{}", "model": [1, 2]}, path)
+    with pytest.raises(ValueError, match="does not hold a model"):
+        crembo.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        crembo.load(tmp_path / "nope.skops")
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, data):
+    X, y = data
+    path = crembo.save(DecisionTreeClassifier().fit(X, y), tmp_path / "m.skops")
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match="metadata"):
+        crembo.save(DecisionTreeClassifier().fit(X, y), path, metadata={"bad": object()})
+    assert path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_save_refuses_non_models_and_missing_folders(tmp_path, data):
+    X, y = data
+    with pytest.raises(TypeError, match="model"):
+        crembo.save([1, 2, 3], tmp_path / "m.skops")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        crembo.save(DecisionTreeClassifier().fit(X, y), tmp_path / "no" / "m.skops")
