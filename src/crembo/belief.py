@@ -134,7 +134,7 @@ def out_of_bag_belief(ensemble, X, n_jobs=None):
     return votes_to_belief(votes, len(ensemble.classes_), weights=mask), n_fallback
 
 
-def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None) -> np.ndarray:
+def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None, temperature=1.0) -> np.ndarray:
     """Belief matrix of ``teacher`` on ``X``.
 
     Parameters
@@ -149,6 +149,9 @@ def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None) -> np.ndarray:
         ``"oob"`` gives out-of-bag votes; ``X`` must then be the ensemble's training data.
     n_jobs : int, default=None
         Threads used to query ensemble members.
+    temperature : float, default=1.0
+        Torch teachers only (an ``nn.Module`` returning logits, or a fitted
+        ``crembo.nets.TorchClassifier``): the belief is ``softmax(logits / temperature)``.
 
     Returns
     -------
@@ -158,6 +161,13 @@ def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None) -> np.ndarray:
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+    if _is_torch_teacher(teacher):  # imported lazily: torch is an optional extra
+        from crembo.nets.belief import torch_belief
+
+        b = torch_belief(teacher, X, temperature=temperature)
+        return check_belief(b, n_rows=_n_rows(X), name="softmax(teacher(X) / temperature)")
+    if temperature != 1.0:
+        raise ValueError("temperature applies to torch teachers only; got a non-torch teacher.")
     if isinstance(teacher, np.ndarray | list | tuple) or hasattr(teacher, "__array__"):
         return check_belief(teacher, name="teacher (belief array)")
     n_rows = _n_rows(X)
@@ -207,6 +217,14 @@ def _check_fitted_teacher(teacher) -> None:
         raise TypeError(
             f"teacher: expected a classifier, a callable or an array; got {type(teacher)!r}."
         ) from exc
+
+
+def _is_torch_teacher(teacher) -> bool:
+    """A torch ``nn.Module`` (or a fitted estimator holding one in ``module_``), by its MRO."""
+    module = getattr(teacher, "module_", teacher)
+    return any(
+        c.__name__ == "Module" and c.__module__.startswith("torch.nn") for c in type(module).__mro__
+    )
 
 
 def _n_rows(X) -> int:

@@ -85,13 +85,22 @@ def candidate_thresholds(belief, *, epsilon: float = 0.0, max_candidates=None) -
     ``max_candidates`` keeps that many, evenly spaced in rank, always including the smallest
     and the largest value.
     """
-    values = np.unique(clip_belief(check_belief(belief), epsilon))
+    values = np.unique(clip_belief(_belief_values(belief), epsilon))
     if max_candidates is None or values.size <= max_candidates:
         return values
     if int(max_candidates) != max_candidates or max_candidates < 2:
         raise ValueError(f"max_candidates must be an integer >= 2; got {max_candidates!r}.")
     keep = np.unique(np.round(np.linspace(0, values.size - 1, int(max_candidates))).astype(int))
     return values[keep]
+
+
+def _belief_values(belief) -> np.ndarray:
+    """A belief whose rows may no longer sum to 1 because it was ε-clipped already
+    (estimators clip once, then ask for the thresholds): entries finite and in [0, 1]."""
+    b = np.asarray(belief, dtype=np.float64)
+    if b.ndim != 2 or not np.isfinite(b).all() or (b < 0).any() or (b > 1).any():
+        return check_belief(b)  # raises, naming the problem
+    return b
 
 
 def _check_alpha(alpha) -> None:

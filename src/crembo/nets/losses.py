@@ -1,0 +1,56 @@
+"""Training losses: allowed labels (CREMBO), cross-entropy (BM, VT), distillation (KD).
+
+All take optional per-row weights and return a weighted mean over the rows that count.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _weighted_mean(per_row, weight, mask=None):
+    w = torch.ones_like(per_row) if weight is None else weight.to(per_row.dtype)
+    if mask is not None:
+        w = w * mask.to(per_row.dtype)
+    total = w.sum()
+    # a batch where no row counts gives 0 (and no gradient) rather than NaN
+    return (per_row * w).sum() / torch.clamp(total, min=torch.finfo(per_row.dtype).tiny)
+
+
+def allowed_labels_loss(logits, Y, weight=None):
+    """Per-class sigmoid and binary cross-entropy against the multi-hot ``Y_θ``.
+
+    Per row: the mean over classes of ``BCE(sigmoid(logits), Y)``; rows with no allowed
+    label (all-zero ``Y`` rows, the δ-insensitive part of CREMBO) contribute nothing; the
+    result is the weighted mean over the remaining rows.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, c)
+    Y : Tensor of shape (n, c), 0/1
+    weight : Tensor of shape (n,), optional
+    """
+    Y = Y.to(logits.dtype)
+    per_row = F.binary_cross_entropy_with_logits(logits, Y, reduction="none").mean(dim=1)
+    return _weighted_mean(per_row, weight, Y.sum(dim=1) > 0)
+
+
+def cross_entropy_loss(logits, y, weight=None):
+    """Weighted mean cross-entropy against class indices ``y`` (BM and VT)."""
+    return _weighted_mean(F.cross_entropy(logits, y, reduction="none"), weight)
+
+
+def distillation_loss(logits, teacher_logits, y, *, temperature=4.0, alpha=0.9, weight=None):
+    """Knowledge distillation (Hinton et al.): soft targets at τ scaled by τ², plus labels.
+
+    ``alpha * τ² * KL(softmax(t/τ) || softmax(s/τ)) + (1 - alpha) * CE(s, y)`` per row,
+    weighted mean over rows. The τ² keeps the soft term's gradients on the scale of the
+    hard term's as τ grows.
+    """
+    tau = float(temperature)
+    log_p_student = F.log_softmax(logits / tau, dim=1)
+    log_p_teacher = F.log_softmax(teacher_logits / tau, dim=1)
+    kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(dim=1)
+    ce = F.cross_entropy(logits, y, reduction="none")
+    return _weighted_mean(alpha * tau**2 * kl + (1.0 - alpha) * ce, weight)

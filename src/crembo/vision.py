@@ -1,0 +1,154 @@
+"""Image data sets as flat rows plus an image shape: digits (bundled) and CIFAR-10 (local).
+
+Rows are flat so that scikit-learn estimators (and ``CREMBOClassifier``'s 2-D checks) take
+them; the nets of :mod:`crembo.nets.models` reshape them to ``image_shape``. Nothing here
+needs torch, and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.utils import Bunch
+
+DIGITS_SHAPE = (1, 8, 8)
+CIFAR10_SHAPE = (3, 32, 32)
+CIFAR10_MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)
+CIFAR10_STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)
+CIFAR10_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
+CIFAR10_TEST_FILE = "test_batch"
+CIFAR10_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+
+
+def load_digits_images() -> Bunch:
+    """scikit-learn's 8×8 digits (1797 images, 10 classes), pixels scaled to [0, 1].
+
+    Returns
+    -------
+    Bunch
+        ``data`` (1797, 64) float32, ``target`` (1797,) int, ``image_shape`` ``(1, 8, 8)``,
+        ``target_names``.
+    """
+    d = load_digits()
+    return Bunch(
+        data=(d.data / 16.0).astype(np.float32),
+        target=d.target.astype(np.int64),
+        image_shape=DIGITS_SHAPE,
+        target_names=np.asarray([str(t) for t in d.target_names]),
+    )
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles dicts, lists and numpy arrays only: the batch files come from disk, and a
+    plain ``pickle.load`` would run whatever code a tampered file names."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f"CIFAR-10 batch files hold arrays only; refusing to load {module}.{name}."
+            )
+        return super().find_class(module, name)
+
+
+def _read_batch(path: Path) -> dict:
+    with path.open("rb") as fh:
+        raw = _ArrayUnpickler(fh, encoding="bytes").load()
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a dict (a CIFAR-10 python batch); got {type(raw)}.")
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
+
+
+def _cifar_folder(folder) -> Path:
+    root = Path(folder).expanduser()
+    for candidate in (root, root / "cifar-10-batches-py"):
+        if (candidate / CIFAR10_TEST_FILE).is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"folder: no CIFAR-10 python batches in {root} (expected {CIFAR10_TEST_FILE} and "
+        f"data_batch_1..5, as unpacked from cifar-10-python.tar.gz)."
+    )
+
+
+def load_cifar10(folder, *, subset="train", normalize=True, max_rows=None) -> Bunch:
+    """CIFAR-10 from the standard python batches in ``folder`` (no download).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Holds ``data_batch_1`` … ``data_batch_5`` and ``test_batch`` (or a
+        ``cifar-10-batches-py`` subfolder that does).
+    subset : {"train", "test"}, default="train"
+    normalize : bool, default=True
+        Scale to [0, 1] then standardize each channel with the usual CIFAR-10 mean and std;
+        False keeps [0, 1].
+    max_rows : int or None, default=None
+        Keep the first ``max_rows`` rows (quick runs).
+
+    Returns
+    -------
+    Bunch
+        ``data`` (n, 3072) float32 in channel-major order (reshape to ``image_shape``
+        ``(3, 32, 32)``), ``target`` (n,) int, ``target_names``.
+    """
+    if subset not in ("train", "test"):
+        raise ValueError(f"subset must be 'train' or 'test'; got {subset!r}.")
+    base = _cifar_folder(folder)
+    names = CIFAR10_TRAIN_FILES if subset == "train" else (CIFAR10_TEST_FILE,)
+    missing = [n for n in names if not (base / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"folder: {base} lacks {', '.join(missing)}.")
+    data, labels = [], []
+    for name in names:
+        batch = _read_batch(base / name)
+        x = np.asarray(batch["data"], dtype=np.uint8)
+        if x.ndim != 2 or x.shape[1] != int(np.prod(CIFAR10_SHAPE)):
+            raise ValueError(f"{base / name}: data has shape {x.shape}; expected (n, 3072).")
+        data.append(x)
+        labels.append(np.asarray(batch["labels"], dtype=np.int64))
+        if max_rows is not None and sum(len(d) for d in data) >= max_rows:
+            break
+    X = np.concatenate(data)[:max_rows].astype(np.float32) / 255.0
+    y = np.concatenate(labels)[:max_rows]
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"{base}: {X.shape[0]} images but {y.shape[0]} labels.")
+    if normalize:
+        X = X.reshape(-1, 3, 1024)
+        X = ((X - CIFAR10_MEAN[:, None]) / CIFAR10_STD[:, None]).reshape(-1, 3072)
+    target_names = np.asarray(CIFAR10_NAMES)
+    meta = base / "batches.meta"
+    if meta.is_file():
+        names_raw = _read_batch(meta).get("label_names")
+        if names_raw is not None:
+            target_names = np.asarray(
+                [n.decode() if isinstance(n, bytes) else str(n) for n in names_raw]
+            )
+    return Bunch(
+        data=np.ascontiguousarray(X, dtype=np.float32),
+        target=y,
+        image_shape=CIFAR10_SHAPE,
+        target_names=target_names,
+    )

@@ -1,0 +1,239 @@
+"""Torch teachers, students, losses and the DNN experiment (skipped without torch)."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="torch is not installed: pip install -e '.[torch]' to run the net tests"
+)
+
+from sklearn.base import clone  # noqa: E402
+
+from crembo import CREMBOClassifier, SurrogateClassifier, belief_from, empirical_depth  # noqa: E402
+from crembo.nets import (  # noqa: E402
+    TorchAllowedLabelClassifier,
+    TorchClassifier,
+    allowed_labels_loss,
+    build_module,
+    distillation_loss,
+    torch_belief,
+)
+from crembo.nets.students import _crop_flip  # noqa: E402
+
+FAST = {"max_epochs": 30, "batch_size": 32, "lr": 1e-2, "patience": 5, "device": "cpu"}
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+@pytest.fixture
+def blobs():
+    """Three well separated 2-D blobs and a belief peaked on each point's own blob."""
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    y = np.repeat(np.arange(3), 40)
+    X = centers[y] + rng.normal(scale=0.5, size=(y.size, 2))
+    dist = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    belief = np.exp(-dist / 4.0)
+    return X, y, belief / belief.sum(axis=1, keepdims=True)
+
+
+def test_allowed_labels_loss_matches_hand_computation():
+    logits = np.array([[2.0, -1.0, 0.5], [0.0, 1.0, -2.0], [3.0, 3.0, 3.0], [-1.0, 0.5, 1.5]])
+    Y = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0], [1, 1, 0]])
+    w = np.array([1.0, 2.0, 5.0, 0.5])
+    p = _sigmoid(logits)
+    bce = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).mean(axis=1)
+    active = Y.sum(axis=1) > 0  # row 2 has no allowed label: it must not count
+    expected_w = (bce * w * active).sum() / (w * active).sum()
+    expected = bce[active].mean()
+    t = torch.tensor(logits, dtype=torch.float64)
+    got = allowed_labels_loss(t, torch.tensor(Y))
+    got_w = allowed_labels_loss(t, torch.tensor(Y), weight=torch.tensor(w))
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+    assert float(got_w) == pytest.approx(expected_w, rel=1e-12)
+
+
+def test_allowed_labels_loss_ignores_empty_rows_in_gradient():
+    logits = torch.zeros(2, 3, dtype=torch.float64, requires_grad=True)
+    allowed_labels_loss(logits, torch.tensor([[1, 0, 0], [0, 0, 0]])).backward()
+    assert torch.all(logits.grad[1] == 0)
+    assert torch.any(logits.grad[0] != 0)
+
+
+def test_allowed_labels_loss_is_zero_without_any_allowed_label():
+    logits = torch.randn(4, 3, requires_grad=True)
+    loss = allowed_labels_loss(logits, torch.zeros(4, 3))
+    loss.backward()
+    assert float(loss.detach()) == 0.0
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_distillation_loss_matches_hand_computation():
+    s = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]])
+    t = np.array([[3.0, 1.0, 0.0], [0.0, 0.0, 4.0]])
+    y = np.array([0, 2])
+    tau, alpha = 5.0, 0.7
+    log_ps, log_pt = _log_softmax(s / tau), _log_softmax(t / tau)
+    kl = (np.exp(log_pt) * (log_pt - log_ps)).sum(axis=1)
+    ce = -_log_softmax(s)[np.arange(2), y]
+    expected = (alpha * tau**2 * kl + (1 - alpha) * ce).mean()
+    got = distillation_loss(
+        torch.tensor(s), torch.tensor(t), torch.tensor(y), temperature=tau, alpha=alpha
+    )
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+    # alpha=0 is plain cross-entropy on the labels
+    got_ce = distillation_loss(torch.tensor(s), torch.tensor(t), torch.tensor(y), alpha=0.0)
+    assert float(got_ce) == pytest.approx(ce.mean(), rel=1e-12)
+
+
+def test_teacher_belief_rows_sum_to_one_and_soften_with_temperature():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    X = np.random.RandomState(0).normal(size=(2500, 5)) * 3
+    b1 = torch_belief(net, X, batch_size=512)
+    b4 = torch_belief(net, X, temperature=4.0)
+    assert b1.shape == (2500, 4)
+    np.testing.assert_allclose(b1.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(b4.sum(axis=1), 1.0, atol=1e-12)
+    assert b4.max(axis=1).mean() < b1.max(axis=1).mean()
+    with torch.no_grad():
+        ref = torch.softmax(net(torch.tensor(X, dtype=torch.float32)).double(), dim=1).numpy()
+    np.testing.assert_allclose(b1, ref, atol=1e-5)
+    assert net.training  # the caller's mode is restored
+
+
+def test_belief_from_accepts_torch_module_and_fitted_wrapper(blobs):
+    X, y, _ = blobs
+    torch.manual_seed(0)
+    net = torch.nn.Linear(2, 3)
+    np.testing.assert_allclose(
+        belief_from(net, X, temperature=2.0), torch_belief(net, X, temperature=2.0)
+    )
+    clf = TorchClassifier(random_state=0, **FAST).fit(X, y)
+    np.testing.assert_allclose(belief_from(clf, X), clf.predict_proba(X), atol=1e-12)
+    with pytest.raises(ValueError, match="temperature"):
+        belief_from(np.full((3, 2), 0.5), X[:3], temperature=2.0)
+
+
+def test_student_on_allowed_labels_is_consistent_on_separable_toy(blobs):
+    X, _, belief = blobs
+    theta = 0.5
+    Y = (belief >= theta).astype(np.uint8)
+    assert Y.any(axis=1).all()
+    student = TorchAllowedLabelClassifier(random_state=0, validation_fraction=0.0, **FAST)
+    student.fit(X, Y)
+    pred = student.predict(X)
+    assert Y[np.arange(X.shape[0]), pred].all()
+    assert empirical_depth(pred, belief) >= theta
+    P = student.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+
+
+def test_wrapper_clones_and_is_deterministic_per_seed(blobs):
+    X, _, belief = blobs
+    Y = (belief >= 0.3).astype(np.uint8)
+    base = TorchAllowedLabelClassifier("mlp", module_params={"hidden": 8}, random_state=3, **FAST)
+    a = clone(base).fit(X, Y)
+    b = clone(base).fit(X, Y)
+    c = clone(base).set_params(random_state=4).fit(X, Y)
+    assert clone(base).get_params() == base.get_params()
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    assert not np.allclose(a.decision_function(X), c.decision_function(X))
+    assert a.history_ == b.history_
+    # global torch RNG is neither read nor changed by a fit
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    clone(base).fit(X, Y)
+    assert torch.equal(torch.rand(1), before)
+
+
+def test_early_stopping_keeps_best_epoch():
+    rng = np.random.RandomState(0)  # labels unrelated to X: validation loss soon rises
+    X, y = rng.normal(size=(200, 2)), rng.randint(3, size=200)
+    clf = TorchClassifier(random_state=0, **{**FAST, "max_epochs": 200, "patience": 3}).fit(X, y)
+    val = [h["val_loss"] for h in clf.history_]
+    assert clf.n_epochs_ < 200
+    assert clf.best_epoch_ == int(np.nanargmin(val))
+    assert clf.n_epochs_ - 1 - clf.best_epoch_ == 3
+
+
+def test_kd_and_vt_students_fit(blobs):
+    X, y, _ = blobs
+    teacher = TorchClassifier(random_state=0, **FAST).fit(X, y + 10)
+    kd = TorchClassifier(loss="kd", teacher=teacher, temperature=5.0, alpha=0.5, random_state=0)
+    kd.set_params(**FAST).fit(X, y + 10)
+    assert (kd.predict(X) == y + 10).mean() > 0.95
+    logits = teacher.decision_function(X)
+    kd2 = clone(kd).fit(X, y + 10, teacher_logits=logits)
+    np.testing.assert_array_equal(kd.decision_function(X), kd2.decision_function(X))
+    vt = SurrogateClassifier(teacher, TorchClassifier(**FAST), random_state=0).fit(X, y + 10)
+    assert (vt.predict(X) == teacher.predict(X)).mean() > 0.95
+    with pytest.raises(ValueError, match="teacher"):
+        TorchClassifier(loss="kd", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="teacher logits"):
+        TorchClassifier(loss="kd", **FAST).fit(X, y, teacher_logits=np.zeros((3, 3)))
+
+
+def test_crembo_with_torch_student_end_to_end(blobs):
+    X, y, _ = blobs
+    teacher = TorchClassifier(random_state=0, **FAST).fit(X, y)
+    student = TorchAllowedLabelClassifier(module_params={"hidden": 8}, **FAST)
+    model = CREMBOClassifier(
+        teacher.module_, student, delta=2, epsilon=1e-3, max_candidates=8, random_state=0
+    ).fit(X, y)
+    assert isinstance(model.student_, TorchAllowedLabelClassifier)
+    assert model.thresholds_.size <= 8
+    assert model.threshold_ >= model.memo_threshold_
+    assert (model.predict(X) == y).mean() > 0.9
+    assert model.predict_proba(X).shape == (X.shape[0], 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [("mlp", (1, 8, 8)), ("lenet5", (1, 8, 8)), ("convnet", (1, 8, 8)), ("lenet5", (3, 32, 32))],
+)
+def test_models_take_flat_rows(name, shape):
+    net = build_module(name, shape, 10)
+    out = net(torch.zeros(2, int(np.prod(shape))))
+    assert out.shape == (2, 10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["resnet18", "mobilenetv2"])
+def test_cifar_models_forward(name):
+    net = build_module(name, (3, 32, 32), 10).eval()
+    with torch.no_grad():
+        assert net(torch.zeros(2, 3 * 32 * 32)).shape == (2, 10)
+
+
+def test_crop_flip_keeps_shape_and_content_scale():
+    x = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).reshape(2, -1)
+    gen = torch.Generator().manual_seed(0)
+    out = _crop_flip(x, (3, 4, 4), gen, pad=1)
+    assert out.shape == x.shape
+    # crops only move pixels around or pad with zeros
+    assert set(out.unique().tolist()) <= set(x.unique().tolist()) | {0.0}
+
+
+def test_bad_parameters_raise_clear_errors(blobs):
+    X, y, _ = blobs
+    with pytest.raises(ValueError, match="module must be one of"):
+        TorchClassifier("vgg99", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="input_shape"):
+        TorchClassifier("lenet5", input_shape=(1, 8, 8), **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="image input_shape"):
+        TorchClassifier("lenet5", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="max_epochs"):
+        TorchClassifier(**{**FAST, "max_epochs": 0}).fit(X, y)
+    with pytest.raises(ValueError, match="multi-hot"):
+        TorchAllowedLabelClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="no row"):
+        TorchAllowedLabelClassifier(**FAST).fit(X, np.zeros((X.shape[0], 3)))

@@ -1,0 +1,68 @@
+"""Image loaders: bundled digits and CIFAR-10 from (fake) local python batches."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from crembo.vision import CIFAR10_SHAPE, DIGITS_SHAPE, load_cifar10, load_digits_images
+
+
+def test_digits_images():
+    d = load_digits_images()
+    assert d.data.shape == (1797, 64) and d.data.dtype == np.float32
+    assert d.image_shape == DIGITS_SHAPE
+    assert d.data.min() >= 0.0 and d.data.max() <= 1.0
+    assert set(np.unique(d.target)) == set(range(10))
+
+
+def _write_batch(path, n, seed):
+    rng = np.random.RandomState(seed)
+    batch = {
+        b"data": rng.randint(0, 256, size=(n, 3072)).astype(np.uint8),
+        b"labels": rng.randint(0, 10, size=n).tolist(),
+        b"batch_label": b"fake",
+    }
+    with open(path, "wb") as fh:
+        pickle.dump(batch, fh, protocol=2)
+    return batch
+
+
+@pytest.fixture
+def cifar_dir(tmp_path):
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    batches = [_write_batch(root / f"data_batch_{i}", 4, i) for i in range(1, 6)]
+    test = _write_batch(root / "test_batch", 3, 99)
+    names = [f"c{i}".encode() for i in range(10)]
+    with open(root / "batches.meta", "wb") as fh:
+        pickle.dump({b"label_names": names}, fh, protocol=2)
+    return tmp_path, batches, test
+
+
+def test_cifar10_from_fake_batches(cifar_dir):
+    folder, batches, test = cifar_dir
+    train = load_cifar10(folder, normalize=False)
+    assert train.data.shape == (20, 3072) and train.image_shape == CIFAR10_SHAPE
+    expected = np.concatenate([b[b"data"] for b in batches]) / 255.0
+    np.testing.assert_allclose(train.data, expected, rtol=1e-6)
+    np.testing.assert_array_equal(train.target, sum((b[b"labels"] for b in batches), []))
+    assert train.target_names[3] == "c3"
+    te = load_cifar10(folder / "cifar-10-batches-py", subset="test")
+    assert te.data.shape == (3, 3072)
+    red = test[b"data"][:, :1024] / 255.0  # channel-major: the first 1024 values are red
+    np.testing.assert_allclose(te.data[:, :1024], (red - 0.4914) / 0.2470, rtol=1e-5)
+    assert load_cifar10(folder, max_rows=6).data.shape == (6, 3072)
+
+
+def test_cifar10_refuses_code_in_pickles_and_missing_files(cifar_dir, tmp_path):
+    folder, _, _ = cifar_dir
+    with pytest.raises(FileNotFoundError, match="CIFAR-10"):
+        load_cifar10(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="subset"):
+        load_cifar10(folder, subset="val")
+    evil = folder / "cifar-10-batches-py" / "test_batch"
+    with open(evil, "wb") as fh:
+        pickle.dump({b"data": np.zeros((1, 3072), np.uint8), b"labels": [print]}, fh, protocol=2)
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        load_cifar10(folder, subset="test")
