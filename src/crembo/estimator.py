@@ -90,7 +90,13 @@ class _AllowedLabelOracle:
     def fit(self, threshold):
         self.n_fits += 1
         Y = (self.sample.belief >= threshold).astype(np.uint8)
-        return clone(self.learner).fit(self.sample.X, Y, sample_weight=self.sample.weight)
+        learner = self.learner
+        if type(learner) is AllowedLabelClassifier:
+            # its fit clones the estimator anyway: skip the deep clone (same student)
+            learner = AllowedLabelClassifier(learner.estimator)
+        else:
+            learner = clone(learner)
+        return learner.fit(self.sample.X, Y, sample_weight=self.sample.weight)
 
     def depth(self, student) -> float:
         d = self.sample.belief[np.arange(self.sample.X.shape[0]), student.predict(self.sample.X)]
@@ -495,7 +501,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
         self._check_params()
         sample = self._prepare(X, y, X_unlabeled, belief, check_random_state(self.random_state))
         self.thresholds_ = candidate_thresholds(sample.belief, max_candidates=self.max_candidates)
-        self._scorer = get_scorer(self.scoring)
+        self._scorer = _scorer_for(self.scoring)
         if self._resolved("threshold_cv"):
             self.student_, rows = self._choose_by_cv(sample)
         else:
@@ -722,6 +728,21 @@ def _kind_name(teacher, kind):
     if kind == "votes" or (kind == "auto" and is_bagging_ensemble(teacher)):
         return "votes"
     return "predict_proba"
+
+
+def _scorer_for(scoring):
+    """The scikit-learn scorer; plain accuracy without its per-call target checks.
+
+    The sweep scores a student per candidate on the same labels: the checks of
+    ``accuracy_score`` would cost as much as a small tree's fit. Same value.
+    """
+    if isinstance(scoring, str) and scoring == "accuracy":
+        return _accuracy
+    return get_scorer(scoring)
+
+
+def _accuracy(estimator, X, y):
+    return float(np.mean(estimator.predict(X) == y))
 
 
 def _seeded(estimator, seed):
