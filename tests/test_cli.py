@@ -251,3 +251,11 @@ def test_demo_default():
     result = _run("demo")
     assert result.exit_code == 0, result.output
     assert "breast_cancer" in result.stdout and "malignant" in result.stdout
+
+
+def test_experiment_and_datasets_are_registered():
+    pytest.importorskip("crembo.experiments.cli")
+    assert _run("experiment", "--help").exit_code == 0
+    result = _run("datasets")
+    assert result.exit_code == 0, result.output
+    assert "breast_cancer" in result.stdout

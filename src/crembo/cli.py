@@ -10,6 +10,7 @@ import functools
 import itertools
 import sys
 import time
+import warnings
 from enum import Enum
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class ClassWeight(str, Enum):
 
 def _console() -> Console:
     # built per call: the test runner swaps sys.stdout
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def _answers_bad_input(command):
@@ -188,12 +189,22 @@ def _demo_runs(X, y, seed, n_jobs):
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
     cv = StratifiedKFold(_DEMO_FOLDS, shuffle=True, random_state=seed)
-    jobs = [("accuracy", tr, te) for tr, te in cv.split(X, y)]
-    rest, test = train_test_split(np.arange(y.size), test_size=0.15, stratify=y, random_state=seed)
-    jobs += [("agreement", rest[tr], test) for tr, _ in cv.split(X[rest], y[rest])]
+    with warnings.catch_warnings():
+        # rare classes (arrhythmia) cannot be in every fold; the split still works
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        jobs = [("accuracy", tr, te) for tr, te in cv.split(X, y)]
+        rest, test = train_test_split(
+            np.arange(y.size), test_size=0.15, stratify=_stratifiable(y), random_state=seed
+        )
+        jobs += [("agreement", rest[tr], test) for tr, _ in cv.split(X[rest], y[rest])]
     return Parallel(n_jobs=n_jobs)(
         delayed(_demo_fold)(part, X, y, tr, te, seed + i) for i, (part, tr, te) in enumerate(jobs)
     )
+
+
+def _stratifiable(y):
+    """Stratify the test split unless a class has a single row."""
+    return y if np.unique(y, return_counts=True)[1].min() >= 2 else None
 
 
 def _demo_fold(part, X, y, train, test, seed):

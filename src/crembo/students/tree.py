@@ -138,9 +138,7 @@ def tree_rules(
     lines: list[str] = []
 
     def leaf(node, indent):
-        scores = ", ".join(
-            f"{classes[k]} {view.scores[node, k]:.2f}" for k in range(view.scores.shape[1])
-        )
+        scores = _top_scores(view.scores[node], classes)
         lines.append(
             f"{indent}predict {classes[view.predicted[node]]!s}"
             f"  # {_rows(view.samples[node])}; {label} {scores}"
@@ -260,6 +258,16 @@ def class_labels(model, view: TreeView, class_names=None) -> list[str]:
     n = len(classes) if classes is not None else int(view.columns.max()) + 1
     names = _names(class_names, n, "{}", "class_names")
     return [names[j] for j in view.columns]
+
+
+def _top_scores(scores, classes, shown: int = 4) -> str:
+    """Non-zero scores, largest first, at most ``shown`` of them."""
+    order = np.argsort(-scores, kind="stable")
+    order = order[scores[order] >= 0.005]
+    if order.size == 0:
+        return "none"
+    text = ", ".join(f"{classes[k]} {scores[k]:.2f}" for k in order[:shown])
+    return text + (f", +{order.size - shown} more" if order.size > shown else "")
 
 
 def _rows(n) -> str:
