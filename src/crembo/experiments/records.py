@@ -1,0 +1,197 @@
+"""The output folder of a run: settings, per-unit records and test predictions.
+
+``run.json`` holds the settings; a rerun into the same folder must have the same ones, except
+the number of repeats (more repeats extend a run, fewer summarize its first repeats).
+``records.csv`` has one row per repeat × fold × method and is rewritten atomically after
+every unit (temporary file in the same folder, then ``os.replace``), so an interrupted run
+leaves whole units only. ``predictions/r{repeat}_f{fold}.npy`` holds the test predictions of
+every method (rows in ``methods`` order), written before the unit's records: robustness
+recomputes agreement from them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RECORD_COLUMNS = (
+    "dataset",
+    "experiment",
+    "repeat",
+    "fold",
+    "method",
+    "accuracy",
+    "threshold",
+    "memo_threshold",
+    "depth",
+    "mean_depth",
+    "leaves",
+    "seconds",
+)
+
+
+class RunStoreError(ValueError):
+    """The output folder holds something this run must not mix with or overwrite."""
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RunStore:
+    """Reads and writes one run's output folder.
+
+    Parameters
+    ----------
+    out : str or path
+        The folder (created if needed).
+    settings : dict
+        Everything that changes the results (protocol and data fingerprint).
+    """
+
+    def __init__(self, out, settings: dict):
+        self.out = Path(out)
+        self.settings = json.loads(json.dumps(settings))  # normalized as JSON would store it
+        self.records_path = self.out / "records.csv"
+        self.run_path = self.out / "run.json"
+        self.pred_dir = self.out / "predictions"
+
+    def open(self) -> pd.DataFrame:
+        """Check the folder against the settings and return the records already there."""
+        if self.out.exists() and not self.out.is_dir():
+            raise RunStoreError(f"out: {str(self.out)!r} exists and is not a folder.")
+        self.out.mkdir(parents=True, exist_ok=True)
+        if self.run_path.exists():
+            try:
+                stored = json.loads(self.run_path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise RunStoreError(
+                    f"{self.run_path} is not readable JSON ({exc}); it is not a run of this "
+                    "program: choose another --out or remove the folder."
+                ) from exc
+            if _comparable(stored) != _comparable(self.settings):
+                raise RunStoreError(
+                    f"{self.out} holds a run with other settings ({_diff(stored, self.settings)})"
+                    "; use another --out, or the same settings to resume it."
+                )
+            if stored != self.settings:  # only the number of repeats changed
+                atomic_write_text(self.run_path, json.dumps(self.settings, indent=2) + "\n")
+        elif self.records_path.exists():
+            raise RunStoreError(
+                f"{self.records_path} exists but {self.run_path.name} does not: not a run of "
+                "this program (or a damaged one); it is left untouched. Choose another --out."
+            )
+        else:
+            atomic_write_text(self.run_path, json.dumps(self.settings, indent=2) + "\n")
+        self.pred_dir.mkdir(exist_ok=True)
+        return self.read_records()
+
+    def read_records(self) -> pd.DataFrame:
+        """Records on disk (empty frame when none); refuses a foreign or damaged file."""
+        if not self.records_path.exists():
+            return pd.DataFrame(columns=list(RECORD_COLUMNS))
+        try:
+            df = pd.read_csv(self.records_path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise RunStoreError(
+                f"{self.records_path} is not readable ({exc}); it is left untouched."
+            ) from exc
+        if tuple(df.columns) != RECORD_COLUMNS:
+            raise RunStoreError(
+                f"{self.records_path} has columns {list(df.columns)}, expected "
+                f"{list(RECORD_COLUMNS)}: not records of this program; it is left untouched."
+            )
+        bad = (
+            (df["dataset"].astype(str) != str(self.settings["protocol"]["dataset"]))
+            | (df["experiment"] != self.settings["protocol"]["experiment"])
+            | ~df["method"].isin(self.settings["protocol"]["methods"])
+        )
+        if bad.any() or df[["repeat", "fold"]].isna().any().any():
+            raise RunStoreError(
+                f"{self.records_path} has rows of another data set, experiment or method set "
+                f"(first: row {int(np.flatnonzero(bad)[0]) + 2 if bad.any() else '?'}); it is "
+                "left untouched. Choose another --out."
+            )
+        return df
+
+    def prediction_path(self, repeat: int, fold: int) -> Path:
+        return self.pred_dir / f"r{repeat:03d}_f{fold:03d}.npy"
+
+    def done_units(self, records: pd.DataFrame, need_predictions: bool) -> set[tuple[int, int]]:
+        """Units with a row for every method (and their predictions, if needed)."""
+        methods = set(self.settings["protocol"]["methods"])
+        done = set()
+        for (r, f), g in records.groupby(["repeat", "fold"]):
+            whole = set(g["method"]) == methods and len(g) == len(methods)
+            if whole and (not need_predictions or self.prediction_path(int(r), int(f)).exists()):
+                done.add((int(r), int(f)))
+        return done
+
+    def keep_units(self, records: pd.DataFrame, units) -> pd.DataFrame:
+        """Only the rows of ``units``."""
+        if records.empty:
+            return records
+        keys = pd.MultiIndex.from_frame(records[["repeat", "fold"]].astype(int))
+        return records[keys.isin(list(units))].reset_index(drop=True)
+
+    def write(self, records: pd.DataFrame, method_order) -> pd.DataFrame:
+        """Sort and atomically replace ``records.csv``; returns the sorted frame."""
+        order = {m: i for i, m in enumerate(method_order)}
+        df = records.assign(_m=records["method"].map(order))
+        df = df.sort_values(["repeat", "fold", "_m"]).drop(columns="_m").reset_index(drop=True)
+        df = df[list(RECORD_COLUMNS)]
+        atomic_write_text(self.records_path, df.to_csv(index=False, float_format="%.10g"))
+        return df
+
+    def save_predictions(self, repeat: int, fold: int, predictions: np.ndarray) -> None:
+        _atomic_save_npy(self.prediction_path(repeat, fold), np.asarray(predictions))
+
+    def load_predictions(self, repeat: int, fold: int) -> np.ndarray:
+        return np.load(self.prediction_path(repeat, fold), allow_pickle=False)
+
+
+def _comparable(settings: dict) -> dict:
+    """Settings that must match to share a folder. The number of repeats may change: a
+    unit's splits and seeds do not depend on it, so more repeats extend a run."""
+    out = json.loads(json.dumps(settings))
+    out.get("protocol", {}).pop("repeats", None)
+    return out
+
+
+def _diff(stored: dict, current: dict, prefix="") -> str:
+    """Which settings differ, in words."""
+    parts = []
+    for k in sorted(set(stored) | set(current)):
+        a, b = stored.get(k, "<missing>"), current.get(k, "<missing>")
+        if isinstance(a, dict) and isinstance(b, dict):
+            sub = _diff(a, b, f"{prefix}{k}.")
+            if sub:
+                parts.append(sub)
+        elif a != b:
+            parts.append(f"{prefix}{k}: stored {a!r}, now {b!r}")
+    return "; ".join(parts)

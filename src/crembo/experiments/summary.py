@@ -1,0 +1,176 @@
+"""Summaries of a run: accuracy, wins and ties, agreement; as JSON and as a markdown table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def wins_and_ties(accuracy, *, atol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit wins and ties of each method.
+
+    A method *wins* a unit when it alone has the best accuracy there; when several share
+    the best accuracy, each of them gets a *tie* (the original protocol gave the tie to the
+    method listed first).
+
+    Parameters
+    ----------
+    accuracy : array-like of shape (n_units, n_methods)
+
+    Returns
+    -------
+    wins, ties : ndarray of int, shape (n_methods,)
+    """
+    acc = np.asarray(accuracy, dtype=float)
+    if acc.ndim != 2:
+        raise ValueError(f"accuracy must be 2-D (units × methods); got shape {acc.shape}.")
+    if acc.size == 0:
+        return np.zeros(acc.shape[1], dtype=int), np.zeros(acc.shape[1], dtype=int)
+    best = acc >= acc.max(axis=1, keepdims=True) - atol
+    alone = best.sum(axis=1) == 1
+    wins = (best & alone[:, None]).sum(axis=0)
+    ties = (best & ~alone[:, None]).sum(axis=0)
+    return wins.astype(int), ties.astype(int)
+
+
+def pairwise_agreement(predictions) -> float:
+    """Mean over pairs of models of the share of points where both predict the same class.
+
+    Parameters
+    ----------
+    predictions : array-like of shape (n_models, n_points)
+    """
+    P = np.asarray(predictions)
+    if P.ndim != 2 or P.shape[0] < 2:
+        raise ValueError(f"predictions must be (n_models >= 2, n_points); got shape {P.shape}.")
+    same = (P[:, None, :] == P[None, :, :]).mean(axis=2)
+    i, j = np.triu_indices(P.shape[0], k=1)
+    return float(same[i, j].mean())
+
+
+def _nanmean(x) -> float | None:
+    x = np.asarray(x, dtype=float)
+    return None if np.isnan(x).all() else float(np.nanmean(x))
+
+
+def summarize(
+    records: pd.DataFrame,
+    protocol: dict,
+    *,
+    predictions=None,
+    dataset: dict | None = None,
+    units_total: int | None = None,
+) -> dict:
+    """The summary of a run (what ``summary.json`` holds).
+
+    Parameters
+    ----------
+    records : DataFrame
+        ``records.csv`` of the run (whole units only).
+    protocol : dict
+        The settings (``Protocol.to_dict()``).
+    predictions : dict, optional
+        Robustness: ``{repeat: array (n_folds, n_methods, n_test)}`` of the done repeats.
+    dataset : dict, optional
+        What is known about the data (name, source, shape).
+    units_total : int, optional
+
+    Returns
+    -------
+    dict
+        ``protocol``, ``dataset``, ``units_done``, ``units_total``, ``complete`` and
+        ``methods``: per method ``mean``, ``std`` (of accuracy over units), ``n``, ``wins`` /
+        ``ties`` (generalization; among the students, the teacher excluded), ``agreement`` /
+        ``agreement_std`` / ``agreement_per_repeat`` (robustness; over complete repeats),
+        and mean threshold, MEMO threshold, depth, leaves and seconds.
+    """
+    methods = list(protocol["methods"])
+    units = records[["repeat", "fold"]].drop_duplicates()
+    out = {
+        "protocol": protocol,
+        "dataset": dataset or {"name": protocol["dataset"]},
+        "units_done": int(len(units)),
+        "units_total": units_total,
+        "complete": units_total is not None and len(units) == units_total,
+        "std": "population standard deviation (ddof=0) over units or repeats",
+        "methods": {},
+    }
+    table = records.pivot_table(
+        index=["repeat", "fold"], columns="method", values="accuracy", aggfunc="first"
+    )
+    students = [m for m in methods if m != "teacher"]
+    if protocol["experiment"] == "generalization" and len(table) and students:
+        wins, ties = wins_and_ties(table[students].to_numpy())
+        out["wins_among"] = students
+    for m in methods:
+        g = records[records["method"] == m]
+        acc = g["accuracy"].to_numpy(dtype=float)
+        entry = {
+            "mean": float(acc.mean()) if acc.size else None,
+            "std": float(acc.std()) if acc.size else None,
+            "n": int(acc.size),
+        }
+        if protocol["experiment"] == "generalization":
+            k = students.index(m) if m in students else None
+            has = k is not None and len(table)
+            entry["wins"] = int(wins[k]) if has else None
+            entry["ties"] = int(ties[k]) if has else None
+        for col in ("threshold", "memo_threshold", "depth", "mean_depth", "leaves", "seconds"):
+            entry[f"{col}_mean"] = _nanmean(g[col]) if len(g) else None
+        out["methods"][m] = entry
+    if protocol["experiment"] == "robustness":
+        per_repeat = {m: [] for m in methods}
+        for r in sorted(predictions or {}):
+            P = predictions[r]  # (folds, methods, n_test)
+            for k, m in enumerate(methods):
+                per_repeat[m].append(pairwise_agreement(P[:, k, :]))
+        out["agreement_repeats"] = sorted(int(r) for r in (predictions or {}))
+        for m in methods:
+            a = np.asarray(per_repeat[m])
+            out["methods"][m]["agreement"] = float(a.mean()) if a.size else None
+            out["methods"][m]["agreement_std"] = float(a.std()) if a.size else None
+            out["methods"][m]["agreement_per_repeat"] = [float(v) for v in a]
+    return out
+
+
+def _fmt(v, digits=3) -> str:
+    return "–" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.{digits}f}"
+
+
+def summary_markdown(summary: dict) -> str:
+    """A markdown table of a summary, with its protocol in one line above it."""
+    p = summary["protocol"]
+    robustness = p["experiment"] == "robustness"
+    head = (
+        f"**{p['experiment']}** on `{p['dataset']}`, teacher `{p['teacher']}`: {p['folds']} folds "
+        f"× {p['repeats']} repeats, class_weight={p['class_weight']}, "
+        f"shuffle={'yes' if p['shuffle'] else 'no'} ({p['splitter']}), seed={p['seed']}; "
+        f"{summary['units_done']}/{summary['units_total']} units done."
+    )
+    if robustness:
+        cols = ["method", "agreement", "agreement std", "accuracy", "accuracy std"]
+    else:
+        cols = ["method", "accuracy", "std", "wins", "ties"]
+    cols += ["θ", "θ* (MEMO)", "depth", "leaves"]
+    lines = [head, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for m, e in summary["methods"].items():
+        if robustness:
+            row = [
+                m,
+                _fmt(e["agreement"]),
+                _fmt(e["agreement_std"]),
+                _fmt(e["mean"]),
+                _fmt(e["std"]),
+            ]
+        else:
+            w = "–" if e["wins"] is None else str(e["wins"])
+            t = "–" if e["ties"] is None else str(e["ties"])
+            row = [m, _fmt(e["mean"]), _fmt(e["std"]), w, t]
+        row += [
+            _fmt(e["threshold_mean"]),
+            _fmt(e["memo_threshold_mean"]),
+            _fmt(e["depth_mean"]),
+            _fmt(e["leaves_mean"], 1),
+        ]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
