@@ -154,10 +154,10 @@ def _demo_data(name):
         names = [str(c) for c in bunch.target_names]
         return bunch.data, bunch.target, list(bunch.feature_names), names, "scikit-learn"
     try:
-        from crembo import datasets
+        from crembo.datasets import load
     except ModuleNotFoundError:
         raise ValueError(f"dataset: {name!r} is not one of {', '.join(_DEMO_SETS)}.") from None
-    data = datasets.load(name)
+    data = load(name)
     classes = [str(c) for c in np.unique(data.y)]
     return data.X, data.y, list(data.feature_names), classes, data.source
 
