@@ -22,6 +22,7 @@ from crembo.depth import candidate_thresholds, clip_belief, depth_statistic
 from crembo.search import (
     best_candidate,
     check_delta,
+    halving_sweep,
     memo,
     one_standard_error_choice,
     sweep,
@@ -50,6 +51,10 @@ PRESETS = {
     },
 }
 _MAX_SEED = np.iinfo(np.int32).max
+#: Successive halving (``search="halving"``): share kept per rung is 1/ETA, and the sample
+#: grows ETA-fold; the first rung has at least MIN_ROWS rows.
+HALVING_ETA = 3
+HALVING_MIN_ROWS = 2000
 
 
 def default_teacher(random_state=None):
@@ -417,6 +422,11 @@ class CREMBOClassifier(_DeepHypothesisBase):
     preset : {"paper", "robust"}, default="paper"
         Where the parameters left at None take their value: ``"paper"`` is the original
         algorithm, ``"robust"`` turns the remedies on (see ``PRESETS``).
+    search : {"exhaustive", "halving"}, default="exhaustive"
+        ``"exhaustive"`` fits every swept candidate on all search rows (the paper's sweep).
+        ``"halving"`` (large data) runs MEMO on a subsample and successive halving over the
+        candidates (see :func:`crembo.search.halving_sweep`), then refits the winner on all
+        rows; ``sweep_`` then has an ``n_rows`` column. Needs ``threshold_cv=None``.
     n_jobs : int or None, default=None
         Parallel student fits in the sweep, and threads for ensemble votes.
     random_state : int, RandomState instance or None, default=None
@@ -464,6 +474,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
         threshold_cv=None,
         augment=None,
         preset="paper",
+        search="exhaustive",
         n_jobs=None,
         random_state=None,
     ):
@@ -481,6 +492,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
         self.threshold_cv = threshold_cv
         self.augment = augment
         self.preset = preset
+        self.search = search
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -527,6 +539,13 @@ class CREMBOClassifier(_DeepHypothesisBase):
             raise ValueError(f"threshold_cv must be None or an integer >= 2; got {cv!r}.")
         if cv is not None and cv < 2:
             raise ValueError(f"threshold_cv must be None or an integer >= 2; got {cv!r}.")
+        if self.search not in ("exhaustive", "halving"):
+            raise ValueError(f"search must be 'exhaustive' or 'halving'; got {self.search!r}.")
+        if self.search == "halving" and cv is not None:
+            raise ValueError(
+                "search='halving' scores on the hold-out split; set threshold_cv=None "
+                f"(it is {cv})."
+            )
 
     def _record_memo(self, result):
         self.memo_threshold_ = result.threshold
@@ -539,6 +558,8 @@ class CREMBOClassifier(_DeepHypothesisBase):
         train, val = self._split(sample.y[labelled], labelled)
         unlabelled = np.flatnonzero(sample.y < 0)
         search_rows = np.concatenate([train, unlabelled])
+        if self.search == "halving":
+            return self._choose_by_halving(sample, search_rows, val)
         oracle = self._oracle(sample.rows(search_rows))
         result = memo(self.thresholds_, oracle)
         self._record_memo(result)
@@ -557,6 +578,43 @@ class CREMBOClassifier(_DeepHypothesisBase):
         self.threshold_ = best.threshold
         self.sweep_ = _candidates_table(cands, np.full(len(cands), np.nan))
         return best.student, search_rows
+
+    def _choose_by_halving(self, sample, search_rows, val):
+        """MEMO on a subsample, then successive halving over the candidates from θ* up.
+
+        θ* is certified on a subsample of ``HALVING_ETA**2`` times fewer rows (at least
+        ``HALVING_MIN_ROWS``; all rows when there are few); the winner is refitted on all
+        search rows. On small data (one rung) this is the exhaustive sweep.
+        """
+        n = search_rows.size
+        order = np.random.RandomState(self._split_seed).permutation(n)
+        n_memo = min(n, max(HALVING_MIN_ROWS, int(np.ceil(n / HALVING_ETA**2))))
+        memo_rows = search_rows if n_memo >= n else search_rows[np.sort(order[:n_memo])]
+        memo_oracle = self._oracle(sample.rows(memo_rows))
+        result = memo(self.thresholds_, memo_oracle)
+        self._record_memo(result)
+        Xv, yv = sample.X[val], sample.y[val]
+
+        def oracle_for(rows):
+            return self._oracle(sample.rows(search_rows if rows is None else search_rows[rows]))
+
+        out = halving_sweep(
+            self.thresholds_,
+            result.index,
+            oracle_for,
+            lambda s: self._scorer(s, Xv, yv),
+            n_rows=n,
+            delta=self.delta,
+            eta=HALVING_ETA,
+            min_rows=HALVING_MIN_ROWS,
+            random_state=self._split_seed,
+            n_jobs=self.n_jobs,
+        )
+        self.n_student_fits_ = memo_oracle.n_fits + out.n_fits
+        self.threshold_ = out.best.threshold
+        self.sweep_ = _candidates_table(out.candidates, np.full(len(out.candidates), np.nan))
+        self.sweep_["n_rows"] = out.n_rows
+        return out.best.student, search_rows
 
     def _split(self, y, rows):
         n_val = int(np.ceil(self.validation_size * y.size))

@@ -131,6 +131,117 @@ def sweep(
     return list(Parallel(n_jobs=n_jobs)(delayed(run)(i) for i in idx))
 
 
+@dataclass
+class HalvingResult:
+    """Outcome of :func:`halving_sweep`: the winner refitted on all rows, and every rung."""
+
+    best: Candidate
+    candidates: list[Candidate]
+    n_rows: np.ndarray
+    n_fits: int
+
+
+def halving_schedule(n_candidates: int, n_rows: int, *, eta: int = 3, min_rows: int = 1000):
+    """Rows used at each rung of successive halving: grows by ``eta`` up to ``n_rows``.
+
+    As many rungs as it takes to cut ``n_candidates`` down to one by a factor ``eta``; the
+    first rung has ``n_rows / eta**(rungs-1)`` rows but never fewer than ``min_rows`` (or
+    ``n_rows`` when that is smaller). When one rung already holds every row, the schedule is
+    that rung alone: successive halving reduces to the exhaustive sweep.
+    """
+    if isinstance(eta, bool) or not isinstance(eta, int | np.integer) or eta < 2:
+        raise ValueError(f"eta must be an integer >= 2; got {eta!r}.")
+    if isinstance(min_rows, bool) or not isinstance(min_rows, int | np.integer) or min_rows < 1:
+        raise ValueError(f"min_rows must be an integer >= 1; got {min_rows!r}.")
+    rungs = 1
+    while eta ** (rungs - 1) < n_candidates:
+        rungs += 1
+    first = max(min(int(min_rows), n_rows), int(np.ceil(n_rows / eta ** (rungs - 1))))
+    sizes = [first]
+    while sizes[-1] < n_rows and len(sizes) < rungs:
+        sizes.append(min(n_rows, sizes[-1] * eta))
+    return np.array(sizes, dtype=np.intp)
+
+
+def halving_sweep(
+    thresholds,
+    start: int,
+    oracle_for,
+    score,
+    *,
+    n_rows: int,
+    delta: int = 1,
+    eta: int = 3,
+    min_rows: int = 1000,
+    random_state=None,
+    n_jobs=None,
+) -> HalvingResult:
+    """CREMBO's sweep by successive halving: many cheap fits on few rows, few on many.
+
+    Every δ-th candidate from ``start`` upward is fitted on a random subsample and scored;
+    the best ``1/eta`` of them (ties to the lower threshold) go on to a sample ``eta`` times
+    larger, until one is left or the sample holds every row. The winner is then refitted on
+    all rows, unless its last fit already used them. Samples are nested.
+
+    Parameters
+    ----------
+    thresholds : array-like
+        Sorted candidate thresholds.
+    start : int
+        Index of θ* in ``thresholds``.
+    oracle_for : callable
+        ``oracle_for(rows)`` returns an :class:`Oracle` that fits on those rows (sorted
+        indices into the search sample); ``rows=None`` means all of them.
+    score : callable
+        ``score(student) -> float``, higher is better, on data that does not change.
+    n_rows : int
+        Rows in the search sample.
+    delta : int, default=1
+    eta : int, default=3
+        Share kept (``1/eta``) and growth of the sample per rung.
+    min_rows : int, default=1000
+        Smallest sample of the first rung.
+    random_state : int, RandomState instance or None, default=None
+        Draws the subsamples.
+    n_jobs : int, default=None
+        Parallel fits within a rung (joblib).
+    """
+    thresholds = _check_thresholds(thresholds)
+    idx = sweep_indices(start, thresholds.size, delta)
+    sizes = halving_schedule(idx.size, n_rows, eta=eta, min_rows=min_rows)
+    rng = random_state
+    if not isinstance(rng, np.random.RandomState | np.random.Generator):
+        rng = np.random.RandomState(random_state)
+    order = rng.permutation(n_rows)
+    alive, tried, used, n_fits = list(idx), [], [], 0
+    for size in sizes:
+        rows = None if size >= n_rows else np.sort(order[:size])
+        oracle = oracle_for(rows)
+
+        def run(i, oracle=oracle):
+            cand = _probe(oracle, thresholds, i)
+            cand.score = float(score(cand.student))
+            return cand
+
+        rung = list(Parallel(n_jobs=n_jobs)(delayed(run)(i) for i in alive))
+        n_fits += len(rung)
+        tried += rung
+        used += [int(size)] * len(rung)
+        keep = max(1, int(np.ceil(len(rung) / eta)))
+        ranked = sorted(rung, key=lambda c: (-c.score, c.index))[:keep]
+        alive = sorted(c.index for c in ranked)
+        if len(rung) == 1:
+            break
+    best = best_candidate(rung)
+    if used[-1] < n_rows:
+        refit = _probe(oracle_for(None), thresholds, best.index)
+        refit.score = float(score(refit.student))
+        best, n_fits = refit, n_fits + 1
+        tried.append(refit)
+        used.append(int(n_rows))
+    return HalvingResult(best, tried, np.array(used, dtype=np.intp), n_fits)
+
+
 def best_candidate(candidates: list[Candidate]) -> Candidate:
     """The highest score; ties go to the lowest threshold (the deeper hypothesis)."""
     scores = np.array([c.score for c in candidates])
