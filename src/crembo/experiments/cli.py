@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crembo.baselines import DEFAULT_METHODS, METHODS
+from crembo.experiments.dnn_cli import dnn_command
 
 experiment_app = typer.Typer(
     help="Run the paper's experiments (generalization, robustness) on one data set.",
@@ -145,6 +146,31 @@ def _make_command(experiment: str):
 
 experiment_app.command("generalization")(_make_command("generalization"))
 experiment_app.command("robustness")(_make_command("robustness"))
+
+
+def _register_breakdown():
+    from crembo.experiments.breakdown import breakdown_command
+
+    experiment_app.command("breakdown")(breakdown_command)
+
+
+_register_breakdown()
+experiment_app.command("dnn")(dnn_command)  # crembo.experiments.dnn_cli; torch imported lazily
+
+
+@experiment_app.command("tables")
+def tables_command(
+    runs: Annotated[
+        Path, typer.Argument(help="Folder whose sub-folders hold the runs' summary.json.")
+    ] = Path("runs"),
+):
+    """Print the markdown tables of docs/results.md from the summaries of finished runs."""
+    from crembo.experiments.collect import load_summaries, results_tables
+
+    summaries = load_summaries(runs)
+    if not summaries:
+        _fail(ValueError(f"runs: no summary.json under {runs}."))
+    typer.echo(results_tables(summaries))
 
 
 def _print_summary(summary: dict, out: Path) -> None:

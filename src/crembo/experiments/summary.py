@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: The students the paper compared (its wins were counted among these).
+PAPER_STUDENTS = ("BM", "VT", "CREMBO")
+
 
 def wins_and_ties(accuracy, *, atol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit wins and ties of each method.
@@ -80,7 +83,8 @@ def summarize(
     dict
         ``protocol``, ``dataset``, ``units_done``, ``units_total``, ``complete`` and
         ``methods``: per method ``mean``, ``std`` (of accuracy over units), ``n``, ``wins`` /
-        ``ties`` (generalization; among the students, the teacher excluded), ``agreement`` /
+        ``ties`` (generalization; among the students, the teacher excluded), ``paper_wins`` /
+        ``paper_ties`` (among BM, VT and CREMBO only, the paper's comparison), ``agreement`` /
         ``agreement_std`` / ``agreement_per_repeat`` (robustness; over complete repeats),
         and mean threshold, MEMO threshold, depth, leaves and seconds.
     """
@@ -99,9 +103,13 @@ def summarize(
         index=["repeat", "fold"], columns="method", values="accuracy", aggfunc="first"
     )
     students = [m for m in methods if m != "teacher"]
+    paper = [m for m in PAPER_STUDENTS if m in methods]
     if protocol["experiment"] == "generalization" and len(table) and students:
         wins, ties = wins_and_ties(table[students].to_numpy())
         out["wins_among"] = students
+        if len(paper) > 1:
+            pwins, pties = wins_and_ties(table[paper].to_numpy())
+            out["paper_wins_among"] = paper
     for m in methods:
         g = records[records["method"] == m]
         acc = g["accuracy"].to_numpy(dtype=float)
@@ -115,6 +123,9 @@ def summarize(
             has = k is not None and len(table)
             entry["wins"] = int(wins[k]) if has else None
             entry["ties"] = int(ties[k]) if has else None
+            if m in paper and len(paper) > 1 and len(table):
+                entry["paper_wins"] = int(pwins[paper.index(m)])
+                entry["paper_ties"] = int(pties[paper.index(m)])
         for col in ("threshold", "memo_threshold", "depth", "mean_depth", "leaves", "seconds"):
             entry[f"{col}_mean"] = _nanmean(g[col]) if len(g) else None
         out["methods"][m] = entry
