@@ -259,3 +259,39 @@ def test_experiment_and_datasets_are_registered():
     result = _run("datasets")
     assert result.exit_code == 0, result.output
     assert "breast_cancer" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("", ["not a readable CSV"]),
+        ("a,b,y\n", ["0 data row"]),
+        ("a,b,y\n1,2,0\n", ["1 data row"]),
+        ("a,b,y\n1,inf,0\n2,3,1\n1,2,0\n2,3,1\n", ["'b'", "infinity"]),
+    ],
+    ids=["empty", "header-only", "one-row", "infinity"],
+)
+def test_bad_csv_content(tmp_path, text, words):
+    (tmp_path / "d.csv").write_text(text)
+    result = _run(
+        "compress", "--data", tmp_path / "d.csv", "--target", "y", "--out", tmp_path / "m.skops"
+    )
+    _refused(result, *words)
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_categorical_columns_round_trip(tmp_path):
+    rng = np.random.RandomState(0)
+    colour = rng.choice(["red", "blue", "green"], size=60)
+    df = pd.DataFrame({"x": rng.rand(60), "colour": colour, "y": (colour == "red").astype(int)})
+    df.to_csv(tmp_path / "train.csv", index=False)
+    result = _run(
+        "compress", "--data", tmp_path / "train.csv", "--target", "y", "--out", tmp_path / "m.skops"
+    )
+    assert result.exit_code == 0, result.output
+    # a file without any "green" row still gets the model's indicator columns
+    new = pd.DataFrame({"x": [0.1, 0.9], "colour": ["red", "blue"]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    result = _run("predict", "--model", tmp_path / "m.skops", "--data", tmp_path / "new.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == ["prediction", "1", "0"]

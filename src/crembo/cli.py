@@ -347,7 +347,18 @@ def _load_csv(path, target):
     ds = load_csv(path, target)
     if ds.X.shape[0] < 2:
         raise ValueError(f"data file {path} has {ds.X.shape[0]} data row(s); need more.")
+    _refuse_infinity(ds.X, ds.feature_names, path)
     return ds
+
+
+def _refuse_infinity(X, names, path):
+    bad = np.isinf(X)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"data file {path}: column {names[col]!r} holds infinity ({int(bad.sum())} "
+            f"value(s), first in data row {row + 1}); remove or replace it."
+        )
 
 
 def _fallback_load_csv(path, target):
@@ -448,6 +459,7 @@ def predict(
     df = _read_csv(data)
     target = meta.get("target")
     X = _features_for(df.drop(columns=[target]) if target in df.columns else df, meta, data)
+    _refuse_infinity(X, meta.get("feature_names") or list(df.columns), data)
     pred = estimator.predict(X)
     import pandas as pd
 
