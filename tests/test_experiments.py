@@ -265,3 +265,15 @@ def test_nn_teacher_on_arrhythmia_units(tmp_path):
     s = generalization("arrhythmia", tmp_path / "a", teacher="nn", max_units=1)
     assert s["units_done"] == 1
     assert s["methods"]["teacher"]["mean"] > 0.3
+
+
+def test_tables_gather_summaries(tmp_path):
+    generalization("iris", tmp_path / "runs" / "g", **TINY)
+    robustness("iris", tmp_path / "runs" / "r", **TINY | {"folds": 2})
+    result = runner.invoke(experiment_app, ["tables", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "### generalization" in text and "### robustness" in text
+    assert "| iris | rf | 3/3 |" in text and "| iris | rf | 2/2 |" in text
+    empty = runner.invoke(experiment_app, ["tables", str(tmp_path / "none")])
+    assert empty.exit_code == 1 and "no summary.json" in empty.stderr
