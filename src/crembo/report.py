@@ -178,7 +178,8 @@ def plot_student_tree(model, path, feature_names=None, class_names=None) -> Path
         x, y = pos[node]
         if rules_same[node]:
             k = view.predicted[node]
-            text = f"predict {classes[k]}\n{label} {view.scores[node, k]:.2f}\n{view.samples[node]} rows"
+            score = f"{label} {view.scores[node, k]:.2f}"
+            text = f"predict {classes[k]}\n{score}\n{view.samples[node]} rows"
             box = {"boxstyle": "round", "fc": colors(k % 10), "alpha": 0.35, "ec": colors(k % 10)}
         else:
             split = f"{features[view.feature[node]]}\n≤ {view.threshold[node]:.3g}"
