@@ -237,3 +237,91 @@ def test_bad_parameters_raise_clear_errors(blobs):
         TorchAllowedLabelClassifier(**FAST).fit(X, y)
     with pytest.raises(ValueError, match="no row"):
         TorchAllowedLabelClassifier(**FAST).fit(X, np.zeros((X.shape[0], 3)))
+
+
+# ----------------------------------------------------------------- the DNN experiment
+
+
+def _tiny_protocol(**kw):
+    from crembo.experiments.dnn import dnn_protocol
+
+    settings = {"folds": 2, "max_rows": 300, "max_epochs": 2, "max_candidates": 6}
+    return dnn_protocol("digits", **{**settings, "sweep_fits": 2, **kw})
+
+
+def test_dnn_protocol_delta_from_cap_and_checks():
+    from crembo.experiments.dnn import DNNProtocol, dnn_protocol
+
+    p = dnn_protocol("digits")
+    assert p.students == ("lenet5", "mlp") and p.teacher == "convnet"
+    assert p.delta == int(np.ceil((p.max_candidates - 1) / p.sweep_fits))
+    assert p.methods[0] == "teacher" and "lenet5/CREMBO" in p.methods
+    cifar = dnn_protocol("cifar10")
+    assert cifar.teacher == "resnet18" and cifar.students == ("lenet5", "mobilenetv2")
+    with pytest.raises(ValueError, match="nets must be among"):
+        DNNProtocol(students=("vgg99",))
+    with pytest.raises(ValueError, match="baselines"):
+        DNNProtocol(baselines=("XX",))
+    with pytest.raises(ValueError, match="folds"):
+        dnn_protocol("digits", folds=1)
+
+
+def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from crembo.experiments.dnn import run_dnn
+    from crembo.experiments.records import RECORD_COLUMNS
+
+    p = _tiny_protocol()
+    summary = run_dnn(p, tmp_path, device="cpu", progress=False)
+    for name in ("records.csv", "summary.json", "summary.md", "run.json"):
+        assert (tmp_path / name).is_file()
+    rec = pd.read_csv(tmp_path / "records.csv")
+    assert tuple(rec.columns) == RECORD_COLUMNS
+    assert len(rec) == 2 * len(p.methods)
+    assert rec["threshold"].notna().sum() == 2 * len(p.students)  # CREMBO rows only
+    stored = json.loads((tmp_path / "summary.json").read_text())
+    assert set(stored["methods"]) == set(p.methods)
+    for e in stored["methods"].values():
+        assert 0 <= e["mean"] <= 1 and 0 <= e["agreement"] <= 1
+    assert set(stored["crembo_minus_kd"]) == {"lenet5", "mlp"}
+    assert "CREMBO − KD" in (tmp_path / "summary.md").read_text()
+    again = run_dnn(p, tmp_path, device="cpu", progress=False)  # resumes: nothing to do
+    assert again["methods"] == summary["methods"]
+
+
+def test_dnn_command_runs(tmp_path):
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+
+    args = ["experiment", "dnn", "--max-rows", "300", "--folds", "2", "--max-epochs", "1"]
+    args += ["--students", "mlp", "--max-candidates", "4", "--sweep-fits", "2"]
+    args += ["--device", "cpu", "--out", str(tmp_path / "run"), "--no-progress"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "mlp/CREMBO" in result.output
+    bad = CliRunner().invoke(app, ["experiment", "dnn", "--students", "vgg99", "--out", "x"])
+    assert bad.exit_code == 1 and "nets must be among" in bad.output
+
+
+@pytest.mark.slow
+def test_dnn_cifar_setting_on_fake_batches(tmp_path):
+    import pickle
+
+    from crembo.experiments.dnn import dnn_protocol, run_dnn
+
+    folder = tmp_path / "cifar"
+    folder.mkdir()
+    rng = np.random.RandomState(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        y = np.arange(20) % 10
+        batch = {b"data": rng.randint(0, 256, size=(20, 3072)).astype(np.uint8), b"labels": y}
+        with open(folder / name, "wb") as fh:
+            pickle.dump(batch, fh, protocol=2)
+    p = dnn_protocol("cifar10", max_epochs=1, max_candidates=4, sweep_fits=1, max_rows=60)
+    summary = run_dnn(p, tmp_path / "out", cifar_dir=folder, device="cpu", progress=False)
+    assert summary["complete"]
+    assert "mobilenetv2/KD" in summary["methods"]
