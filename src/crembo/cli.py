@@ -73,12 +73,15 @@ def demo(
     dataset: str = typer.Option(
         "breast_cancer",
         "--dataset",
+        metavar="NAME",
         help="Data set: breast_cancer, wine or iris (bundled with scikit-learn), or any name "
         "`crembo datasets` lists.",
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the folds, the teacher and the students."),
+    seed: int = typer.Option(
+        0, "--seed", metavar="INT", help="Seed of the folds, the teacher and the students."
+    ),
     n_jobs: int = typer.Option(
-        1, "--n-jobs", help="Folds run in parallel (joblib); -1 uses every core."
+        1, "--n-jobs", metavar="N", help="Folds run in parallel (joblib); -1 uses every core."
     ),
 ):
     """Compress a random forest into depth-4 trees on a bundled data set, and compare.
@@ -245,32 +248,43 @@ def _agreement(preds) -> float:
 @_answers_bad_input
 def compress(
     data: Path = typer.Option(
-        ..., "--data", help="CSV file with a header row; '?' and empty cells are missing."
+        ...,
+        "--data",
+        metavar="F.csv",
+        help="CSV file with a header row; '?' and empty cells are missing.",
     ),
-    target: str = typer.Option(..., "--target", help="Name of the label column in the CSV."),
+    target: str = typer.Option(
+        ..., "--target", metavar="COL", help="Name of the label column in the CSV."
+    ),
     teacher: Teacher = typer.Option(
         Teacher.rf,
         "--teacher",
         help="rf: random forest (100 trees, depth 12); nn: two ReLU layers of 128, epoch "
         "chosen on held-out training rows.",
     ),
-    max_depth: int = typer.Option(4, "--max-depth", min=1, help="Depth of the student tree."),
+    max_depth: int = typer.Option(
+        4, "--max-depth", min=1, metavar="INT", help="Depth of the student tree."
+    ),
     class_weight: ClassWeight = typer.Option(
         ClassWeight.none,
         "--class-weight",
         help="balanced: weight classes inversely to their frequency in the forest and the "
         "trees (the paper's setting); none: no weights.",
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the teacher, the split and the student."),
+    seed: int = typer.Option(
+        0, "--seed", metavar="INT", help="Seed of the teacher, the split and the student."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
+        metavar="M.skops",
         help="Model file to write (safe skops format). Default: <data file name>.skops in "
         "the current folder.",
     ),
     report: Path | None = typer.Option(
         None,
         "--report",
+        metavar="DIR",
         help="Folder for report.md and its plots (validation score against threshold, depth "
         "profile, the student tree). No report when omitted.",
     ),
@@ -431,19 +445,26 @@ def _check_writable(out, report):
 @app.command()
 @_answers_bad_input
 def predict(
-    model: Path = typer.Option(..., "--model", help="Model file written by `crembo compress`."),
+    model: Path = typer.Option(
+        ..., "--model", metavar="M.skops", help="Model file written by `crembo compress`."
+    ),
     data: Path = typer.Option(
         ...,
         "--data",
+        metavar="F.csv",
         help="CSV file with the model's feature columns (header row); a target column, if "
         "present, is ignored for prediction and used to print the accuracy.",
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="CSV file for the predictions (column 'prediction'); stdout if omitted."
+        None,
+        "--out",
+        metavar="P.csv",
+        help="CSV file for the predictions (column 'prediction'); stdout if omitted.",
     ),
     trust: list[str] | None = typer.Option(
         None,
         "--trust",
+        metavar="TYPE",
         help="Type name to load although it is outside the allow-list (crembo, scikit-learn, "
         "NumPy classes); repeat for several. Only for files from someone you trust.",
     ),
