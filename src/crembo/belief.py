@@ -182,6 +182,8 @@ def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None, temperature=1.0)
                 f"teacher: kind={kind!r} needs a bagging-type ensemble (random forest, extra "
                 f"trees, bagging); got {type(teacher).__name__}."
             )
+        # members are queried without the ensemble's own input checks: do them here
+        _check_vote_input(teacher, X)
         if kind == "oob":
             return check_belief(out_of_bag_belief(teacher, X, n_jobs)[0], name="oob belief")
         votes = member_votes(teacher, X, n_jobs=n_jobs)
@@ -225,6 +227,21 @@ def _is_torch_teacher(teacher) -> bool:
     return any(
         c.__name__ == "Module" and c.__module__.startswith("torch.nn") for c in type(module).__mro__
     )
+
+
+def _check_vote_input(ensemble, X) -> None:
+    """What ``ensemble.predict`` would refuse: not 2-D, no rows, other columns, infinity."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}.")
+    if X.shape[0] == 0:
+        raise ValueError("X has no rows; need at least one.")
+    n_features = getattr(ensemble, "n_features_in_", X.shape[1])
+    if X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, but the teacher expects {n_features}.")
+    if np.isinf(X).any():
+        rows = np.flatnonzero(np.isinf(X).any(axis=1))
+        raise ValueError(f"X contains infinity in {rows.size} row(s) (first: {rows[0]}).")
 
 
 def _n_rows(X) -> int:

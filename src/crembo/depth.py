@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from crembo.belief import check_belief
@@ -26,7 +28,9 @@ def pointwise_depth(y_pred, belief) -> np.ndarray:
         raise ValueError(
             f"y_pred must be 1-D with one entry per belief row ({b.shape[0]}); got shape {y.shape}."
         )
-    if y.size and not np.issubdtype(y.dtype, np.integer):
+    if y.size == 0:
+        y = y.astype(np.intp)  # np.asarray([]) is float: no index array
+    elif not np.issubdtype(y.dtype, np.integer):
         if not np.all(np.equal(np.mod(y, 1), 0)):
             raise ValueError("y_pred must hold class indices (integers).")
         y = y.astype(np.intp)
@@ -64,6 +68,8 @@ def depth_statistic(pointwise, alpha: float = 0.0) -> float:
 def allowed_labels(belief, threshold: float) -> np.ndarray:
     """Multi-hot matrix ``Y_θ = 1[belief >= threshold]`` of the labels allowed at each point."""
     b = check_belief(belief)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise TypeError(f"threshold must be a number; got {type(threshold).__name__}.")
     if not np.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number; got {threshold!r}.")
     return (b >= threshold).astype(np.uint8)
@@ -85,11 +91,14 @@ def candidate_thresholds(belief, *, epsilon: float = 0.0, max_candidates=None) -
     ``max_candidates`` keeps that many, evenly spaced in rank, always including the smallest
     and the largest value.
     """
+    mc = max_candidates
+    if mc is not None and (
+        isinstance(mc, bool) or not isinstance(mc, numbers.Real) or int(mc) != mc or mc < 2
+    ):
+        raise ValueError(f"max_candidates must be an integer >= 2; got {mc!r}.")
     values = np.unique(clip_belief(_belief_values(belief), epsilon))
     if max_candidates is None or values.size <= max_candidates:
         return values
-    if int(max_candidates) != max_candidates or max_candidates < 2:
-        raise ValueError(f"max_candidates must be an integer >= 2; got {max_candidates!r}.")
     keep = np.unique(np.round(np.linspace(0, values.size - 1, int(max_candidates))).astype(int))
     return values[keep]
 

@@ -724,6 +724,12 @@ class SurrogateClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(self.teacher_.classes_)
         if self.classes_.size < 2:
             raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:  # a teacher of other classes: as CREMBO, refuse rather than ignore y
+            raise ValueError(
+                f"y contains labels the teacher never saw: {unseen.tolist()[:10]}; the "
+                f"teacher knows {self.classes_.tolist()[:20]}."
+            )
         student = default_student() if self.student is None else self.student
         self.student_ = _seeded(clone(student), student_seed).fit(X, self.teacher_.predict(X))
         return self

@@ -73,6 +73,11 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         Y = np.asarray(Y)
         if Y.ndim != 2:
             raise ValueError(f"Y must be a 2-D multi-hot matrix; got shape {Y.shape}.")
+        if not hasattr(self.estimator, "predict_proba"):
+            raise TypeError(
+                f"student: {type(self.estimator).__name__} has no predict_proba; an allowed-"
+                "label student needs each class's probability of being allowed."
+            )
         col_min, col_max = Y.min(axis=0), Y.max(axis=0)
         constant = col_min == col_max
         self.classes_ = np.arange(Y.shape[1])
@@ -94,10 +99,16 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
                         "sample_weight, which class_weight needs."
                     )
                 kwargs["sample_weight"] = sample_weight
-            if _is_tree(est) and _plain_array(X):
-                self.estimator_ = _fit_tree_unchecked(est, X, target, sample_weight)
-            else:
-                self.estimator_ = est.fit(X, target, **kwargs)
+            try:
+                if _is_tree(est) and _plain_array(X):
+                    self.estimator_ = _fit_tree_unchecked(est, X, target, sample_weight)
+                else:
+                    self.estimator_ = est.fit(X, target, **kwargs)
+            except (ValueError, TypeError) as exc:
+                explained = _explained(exc, est, target, self.estimator)
+                if explained is None:
+                    raise
+                raise explained from exc
         return self
 
     def allowed_proba(self, X) -> np.ndarray:
@@ -124,6 +135,20 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
+
+
+def _explained(exc, est, target, student):
+    """The student's own refusal, saying what it was asked to fit (None: cannot rebuild it)."""
+    shape = "x".join(map(str, np.shape(target)))
+    how = " (one output per class)" if isinstance(est, MultiOutputClassifier) else ""
+    message = (
+        f"student: {type(student).__name__} could not be fitted to the allowed labels, a "
+        f"{shape} 0/1 target{how}: {exc}"
+    )
+    try:
+        return type(exc)(message)
+    except Exception:  # an exception type with other constructor arguments
+        return None
 
 
 def _positive_proba(estimator, X, n_outputs) -> np.ndarray:
