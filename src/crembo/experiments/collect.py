@@ -43,7 +43,7 @@ def results_tables(summaries: list[dict]) -> str:
             key=lambda s: (
                 _ORDER.get(s["protocol"]["dataset"], len(NAMES)),
                 s["protocol"]["dataset"],
-                s["protocol"]["teacher"],
+                s["protocol"]["teacher"] != "rf",
             ),
         )
         methods = list(runs[0]["protocol"]["methods"])
