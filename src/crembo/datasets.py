@@ -158,6 +158,8 @@ def load_csv(path, target: str, *, sep: str = ",", na_values=NA_VALUES, name=Non
             f"target: no column {target!r} in {str(path)!r}; columns: "
             f"{', '.join(map(str, df.columns))}."
         )
+    if len(df) == 0:
+        raise ValueError(f"data file {str(path)!r} has a header but no data rows.")
     missing = df[target].isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)
@@ -169,6 +171,13 @@ def load_csv(path, target: str, *, sep: str = ",", na_values=NA_VALUES, name=Non
     if features.shape[1] == 0:
         raise ValueError(f"data file {str(path)!r} has no feature column besides {target!r}.")
     X, names = _encode_features(features)
+    inf = np.isinf(X)
+    if inf.any():  # missing values are imputed; an infinite one is a mistake: say where
+        col, row = np.flatnonzero(inf.any(axis=0))[0], np.flatnonzero(inf.any(axis=1))[0]
+        raise ValueError(
+            f"data file {str(path)!r}: column {names[col]!r} holds infinity ({int(inf.sum())} "
+            f"value(s), first in data row {row + 1}); remove or replace it."
+        )
     y = df[target].to_numpy()
     return Dataset(X, y, names, name or path.stem, str(path))
 

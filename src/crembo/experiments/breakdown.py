@@ -44,7 +44,12 @@ from crembo.baselines import CLASS_WEIGHTS, METHODS, make_student, make_teacher
 from crembo.belief import belief_from
 from crembo.experiments._load import dataset_info, load_dataset
 from crembo.experiments.protocol import Protocol, make_units, unit_seed
-from crembo.experiments.records import RunStore, RunStoreError, atomic_write_text
+from crembo.experiments.records import (
+    RunStore,
+    RunStoreError,
+    atomic_write_text,
+    read_records_csv,
+)
 from crembo.experiments.runner import data_fingerprint, n_leaves
 
 KINDS = ("teacher", "labels")
@@ -282,7 +287,7 @@ class BreakdownStore(RunStore):
         if not self.records_path.exists():
             return pd.DataFrame(columns=list(COLUMNS))
         try:
-            df = pd.read_csv(self.records_path)
+            df = read_records_csv(self.records_path)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise RunStoreError(
                 f"{self.records_path} is not readable ({exc}); it is left untouched."
@@ -357,9 +362,9 @@ def run_breakdown(
         "protocol": protocol.to_dict(),
         "data": {"fingerprint": data_fingerprint(X, y_idx), "classes": [str(c) for c in classes]},
     }
+    units = protocol.units(y_idx)  # may refuse: before the output folder is touched
     store = BreakdownStore(out, settings)
     records = store.open()
-    units = protocol.units(y_idx)
     keys = {u.key for u in units}
     done = store.done_units(records) & keys
     records = store.keep_units(records, done)

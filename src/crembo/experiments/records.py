@@ -35,6 +35,13 @@ RECORD_COLUMNS = (
 )
 
 
+def read_records_csv(path) -> pd.DataFrame:
+    """A records file with its text columns read as text: a data set called "nan", "NA" or
+    "1" keeps its name (only empty cells, as ``to_csv`` writes NaN, are missing)."""
+    text = {"dataset": str, "experiment": str, "method": str, "kind": str}
+    return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+
+
 class RunStoreError(ValueError):
     """The output folder holds something this run must not mix with or overwrite."""
 
@@ -116,7 +123,7 @@ class RunStore:
         if not self.records_path.exists():
             return pd.DataFrame(columns=list(RECORD_COLUMNS))
         try:
-            df = pd.read_csv(self.records_path)
+            df = read_records_csv(self.records_path)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise RunStoreError(
                 f"{self.records_path} is not readable ({exc}); it is left untouched."

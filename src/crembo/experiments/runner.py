@@ -165,9 +165,14 @@ def run_experiment(
             "classes": [str(c) for c in classes],
         },
     }
+    # refuse what cannot run before the output folder is created or touched
+    if classes.size < 2:
+        raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
+    if np.isinf(X).any():
+        raise ValueError(f"X contains infinity in {int(np.isinf(X).any(axis=1).sum())} row(s).")
+    units = make_units(protocol, y_idx)
     store = RunStore(out, settings)
     records = store.open()
-    units = make_units(protocol, y_idx)
     need_pred = protocol.experiment == "robustness"
     whole = store.done_units(records, need_pred)
     records = store.keep_units(records, whole)  # drops partial units, keeps other repeats
