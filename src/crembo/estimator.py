@@ -568,12 +568,13 @@ class CREMBOClassifier(_DeepHypothesisBase):
             self.thresholds_,
             result.index,
             oracle,
-            lambda s: self._scorer(s, Xv, yv),
+            _BoundScorer(self._scorer, Xv, yv),
             delta=self.delta,
             first=result,
             n_jobs=self.n_jobs,
         )
-        self.n_student_fits_ = oracle.n_fits
+        # with n_jobs > 1 the sweep fits in copies of the oracle: count its candidates here
+        self.n_student_fits_ = len(result.probes) + len(cands) - 1
         best = best_candidate(cands)
         self.threshold_ = best.threshold
         self.sweep_ = _candidates_table(cands, np.full(len(cands), np.nan))
@@ -602,7 +603,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
             self.thresholds_,
             result.index,
             oracle_for,
-            lambda s: self._scorer(s, Xv, yv),
+            _BoundScorer(self._scorer, Xv, yv),
             n_rows=n,
             delta=self.delta,
             eta=HALVING_ETA,
@@ -655,12 +656,12 @@ class CREMBOClassifier(_DeepHypothesisBase):
                 self.thresholds_,
                 result.index,
                 fold_oracle,
-                lambda s, Xt=Xt, yt=yt: self._scorer(s, Xt, yt),
+                _BoundScorer(self._scorer, Xt, yt),
                 delta=self.delta,
                 n_jobs=self.n_jobs,
             )
             scores[f] = [c.score for c in fold]
-            n_fits += fold_oracle.n_fits
+            n_fits += len(fold)
         mean = scores.mean(axis=0)
         se = scores.std(axis=0, ddof=1) / np.sqrt(len(folds))
         pick = one_standard_error_choice(mean, se)
@@ -806,6 +807,16 @@ def _scorer_for(scoring):
     if isinstance(scoring, str) and scoring == "accuracy":
         return _accuracy
     return get_scorer(scoring)
+
+
+class _BoundScorer:
+    """``score(student)`` on fixed data, holding only what parallel workers need (no ``self``)."""
+
+    def __init__(self, scorer, X, y):
+        self.scorer, self.X, self.y = scorer, X, y
+
+    def __call__(self, student):
+        return self.scorer(student, self.X, self.y)
 
 
 def _accuracy(estimator, X, y):
