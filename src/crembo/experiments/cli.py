@@ -167,7 +167,10 @@ def tables_command(
     """Print the markdown tables of docs/results.md from the summaries of finished runs."""
     from crembo.experiments.collect import load_summaries, results_tables
 
-    summaries = load_summaries(runs)
+    try:
+        summaries = load_summaries(runs)
+    except ValueError as exc:
+        _fail(exc)
     if not summaries:
         _fail(ValueError(f"runs: no summary.json under {runs}."))
     typer.echo(results_tables(summaries))

@@ -16,7 +16,17 @@ def load_summaries(root) -> list[dict]:
     """Every ``summary.json`` under ``root`` (one folder level deep or the folder itself)."""
     root = Path(root)
     paths = sorted(root.glob("*/summary.json")) + sorted(root.glob("summary.json"))
-    return [json.loads(p.read_text(encoding="utf-8")) | {"_path": str(p.parent)} for p in paths]
+    out = []
+    for p in paths:
+        try:
+            s = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{p} is not a readable summary ({exc}).") from None
+        if not isinstance(s, dict) or not isinstance(s.get("protocol"), dict):
+            raise ValueError(f"{p} is not a summary of this program (no protocol).")
+        if s["protocol"].get("experiment") in ("generalization", "robustness"):
+            out.append(s | {"_path": str(p.parent)})  # breakdown, dnn: tables of their own
+    return out
 
 
 def _protocol_key(p: dict):

@@ -351,9 +351,9 @@ def run_dnn(
         "protocol": protocol.to_dict(),
         "data": {"fingerprint": _fingerprint(X, y_idx), "classes": [str(c) for c in classes]},
     }
+    units = make_dnn_units(protocol, y_idx, test_rows)  # may refuse: before --out is touched
     store = RunStore(out, settings)
     records = store.open()
-    units = make_dnn_units(protocol, y_idx, test_rows)
     keys = {u.key for u in units}
     done = store.done_units(records, need_predictions=True) & keys
     todo = [u for u in units if u.key not in done]
