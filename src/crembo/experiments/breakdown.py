@@ -48,6 +48,7 @@ from crembo.experiments.records import (
     RunStore,
     RunStoreError,
     atomic_write_text,
+    check_records_intact,
     read_records_csv,
 )
 from crembo.experiments.runner import data_fingerprint, n_leaves
@@ -297,6 +298,8 @@ class BreakdownStore(RunStore):
                 f"{self.records_path} has columns {list(df.columns)}, expected {list(COLUMNS)}:"
                 " not breakdown records of this program; it is left untouched."
             )
+        required = ("accuracy", "agreement", "depth", "seconds")
+        check_records_intact(self.records_path, df, required)
         p = self.settings["protocol"]
         bad = (
             (df["dataset"].astype(str) != str(p["dataset"]))

@@ -46,6 +46,30 @@ class RunStoreError(ValueError):
     """The output folder holds something this run must not mix with or overwrite."""
 
 
+def check_records_intact(path, df: pd.DataFrame, required) -> None:
+    """Refuse a records file cut short or with empty cells where every row has a value.
+
+    Our writes are atomic, so this is damage from elsewhere (a copy, a disk, an editor): a
+    resumed run must not take the damaged unit as done, nor silently rewrite the file.
+    """
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        last = fh.read(1)
+    if size and last != b"\n":
+        raise RunStoreError(
+            f"{path} ends in the middle of a row (truncated); it is left untouched."
+        )
+    empty = df[list(required)].isna()
+    if empty.any().any():
+        row = int(np.flatnonzero(empty.any(axis=1))[0])
+        cols = [c for c in required if empty[c].iloc[row]]
+        raise RunStoreError(
+            f"{path}: row {row + 2} has no {', '.join(cols)} (damaged); it is left untouched."
+        )
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder."""
     path = Path(path)
@@ -133,6 +157,7 @@ class RunStore:
                 f"{self.records_path} has columns {list(df.columns)}, expected "
                 f"{list(RECORD_COLUMNS)}: not records of this program; it is left untouched."
             )
+        check_records_intact(self.records_path, df, ("accuracy", "depth", "seconds"))
         bad = (
             (df["dataset"].astype(str) != str(self.settings["protocol"]["dataset"]))
             | (df["experiment"] != self.settings["protocol"]["experiment"])
