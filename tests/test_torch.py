@@ -281,13 +281,19 @@ def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
     rec = pd.read_csv(tmp_path / "records.csv")
     assert tuple(rec.columns) == RECORD_COLUMNS
     assert len(rec) == 2 * len(p.methods)
-    assert rec["threshold"].notna().sum() == 2 * len(p.students)  # CREMBO rows only
+    crembo_rows = rec["method"].str.contains("CREMBO")
+    assert rec.loc[crembo_rows, "threshold"].notna().all()  # CREMBO rows only
+    assert rec.loc[~crembo_rows, "threshold"].isna().all()
     stored = json.loads((tmp_path / "summary.json").read_text())
     assert set(stored["methods"]) == set(p.methods)
     for e in stored["methods"].values():
         assert 0 <= e["mean"] <= 1 and 0 <= e["agreement"] <= 1
-    assert set(stored["crembo_minus_kd"]) == {"lenet5", "mlp"}
-    assert "CREMBO − KD" in (tmp_path / "summary.md").read_text()
+    pairs = {f"{s}/{v}" for s in ("lenet5", "mlp") for v in ("CREMBO", "CREMBO-refit")}
+    assert set(stored["crembo_minus_kd"]) == pairs
+    assert "`mlp/CREMBO-refit` − KD" in (tmp_path / "summary.md").read_text()
+    # the refit student uses the threshold CREMBO chose
+    by = rec.set_index(["fold", "method"])["threshold"]
+    assert by[(0, "mlp/CREMBO")] == by[(0, "mlp/CREMBO-refit")]
     again = run_dnn(p, tmp_path, device="cpu", progress=False)  # resumes: nothing to do
     assert again["methods"] == summary["methods"]
 
