@@ -260,11 +260,17 @@ def _encode_features(features: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     categorical = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if not categorical:
         return features.to_numpy(dtype=float), [str(c) for c in features.columns]
-    encoded = pd.get_dummies(features, columns=categorical, dtype=float)
-    for c in categorical:
-        # a missing category is missing in every indicator column, not "none of them"
-        cols = [k for k in encoded.columns if str(k).startswith(f"{c}_")]
-        encoded.loc[features[c].isna().to_numpy(), cols] = np.nan
+    parts = []
+    for c in features.columns:
+        if c not in categorical:
+            parts.append(features[[c]].astype(float))
+            continue
+        dummies = pd.get_dummies(features[c], prefix=str(c), dtype=float)
+        # a missing category is missing in every indicator column, not "none of them"; per
+        # column, so that another column named like an indicator ("c_x") is left alone
+        dummies.loc[features[c].isna().to_numpy(), :] = np.nan
+        parts.append(dummies)
+    encoded = pd.concat(parts, axis=1)
     return encoded.to_numpy(dtype=float), [str(c) for c in encoded.columns]
 
 
