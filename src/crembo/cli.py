@@ -509,12 +509,12 @@ def _features_for(df, meta, path):
     if not names:
         X, _ = _numeric_features(df, path)
         return X
+    from crembo.datasets import _encode_features
+
     categorical = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    encoded = pd.get_dummies(df, columns=categorical, dtype=float) if categorical else df
-    for c in categorical:
-        cols = [k for k in encoded.columns if str(k).startswith(f"{c}_")]
-        encoded.loc[df[c].isna().to_numpy(), cols] = np.nan
-    encoded.columns = [str(c) for c in encoded.columns]
+    # the training-time encoding (per column: a numeric "c_x" is not one of c's indicators)
+    values, columns = _encode_features(df)
+    encoded = pd.DataFrame(values, columns=columns)
     missing = [n for n in names if n not in encoded.columns]
     # a category absent from this file is an indicator column of zeros, not a missing column
     dummies = [n for n in missing if any(n.startswith(f"{c}_") for c in categorical)]
