@@ -93,15 +93,19 @@ def test_records_and_summary(run):
     assert len(records) == 2 * len(KINDS) * 2 * len(METHOD_ORDER)
     clean = records[records["fraction"] == 0]
     assert (clean["agreement"] == 1).all()  # the clean run agrees with itself
-    # both kinds share the clean reference
-    a, b = (
+    # every kind shares the clean reference
+    first, *others = (
         clean[clean["kind"] == k].drop(columns=["kind", "seconds"]).reset_index(drop=True)
         for k in KINDS
     )
-    pd.testing.assert_frame_equal(a, b)
-    # BM never sees the teacher: contaminating the teacher leaves it as it was
-    bm = records[(records["kind"] == "teacher") & (records["method"] == "BM")]
+    for other in others:
+        pd.testing.assert_frame_equal(first, other)
+    # BM never sees the teacher: replacing trees leaves it as it was
+    bm = records[records["kind"].isin(["teacher", "resampled"]) & (records["method"] == "BM")]
     assert (bm["agreement"] == 1).all() and bm.groupby("fold")["accuracy"].nunique().eq(1).all()
+    # the control and the contamination replace the same number of trees, by other trees
+    half = records[(records["fraction"] == 0.5) & (records["method"] == "CREMBO")]
+    assert set(half["kind"]) == set(KINDS)
     # half of the labels flipped moves every method somewhere
     flipped = records[(records["kind"] == "labels") & (records["fraction"] == 0.5)]
     assert (flipped["agreement"] < 1).all()
@@ -116,7 +120,8 @@ def test_records_and_summary(run):
             clean_acc = summary["results"][kind]["0"][m]["accuracy"]
             assert drop == pytest.approx(entry["accuracy"] - clean_acc)
     text = (out / "summary.md").read_text()
-    assert "| teacher | 0.5 |" in text and "| labels | 0.5 |" in text
+    for kind in KINDS:
+        assert f"| {kind} | 0.5 |" in text
 
 
 def test_rerun_resumes_without_new_work(run):

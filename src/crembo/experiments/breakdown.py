@@ -1,6 +1,6 @@
 """Breakdown: how far each method moves when the teacher or the labels are contaminated.
 
-Two kinds of contamination, each at a growing fraction ``f`` of its parts:
+Two kinds of contamination, each at a growing fraction ``f`` of its parts, and a control:
 
 - ``teacher``: a share ``f`` of the forest's trees is replaced by trees of the same kind
   fitted to *shuffled* training labels (one noise forest per unit, its first ``k`` trees
@@ -9,6 +9,10 @@ Two kinds of contamination, each at a growing fraction ``f`` of its parts:
   repeat the clean BM (agreement 1), as a reference line.
 - ``labels``: a share ``f`` of the training labels is flipped to another class drawn at
   random; the teacher, BM, VT and CREMBO are all refitted on the flipped labels.
+- ``resampled`` (the control): the same share of trees replaced by trees fitted to the *true*
+  labels (another seed). Nothing is wrong with this teacher; what agreement a method loses
+  here is its sensitivity to any change of the trees, the floor against which to read the
+  ``teacher`` rows.
 
 Contamination is nested (the rows or trees corrupted at 10 % are among those at 20 %), and
 test labels stay clean. For every unit, kind, fraction and method a row records the test
@@ -53,7 +57,7 @@ from crembo.experiments.records import (
 )
 from crembo.experiments.runner import data_fingerprint, n_leaves
 
-KINDS = ("teacher", "labels")
+KINDS = ("teacher", "resampled", "labels")
 DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 #: Rows per unit, in this order; ``teacher`` is the (contaminated) forest itself.
 METHOD_ORDER = ("teacher", "BM", "VT", "CREMBO")
@@ -196,8 +200,8 @@ def run_breakdown_unit(X, y, unit, protocol: BreakdownProtocol, n_classes: int) 
 
 def _run_unit(X, y, unit, protocol, n_classes):
     seed = unit_seed(protocol.seed, unit.repeat, unit.fold)
-    noise_seed, shuffle_seed, flip_seed = (
-        np.random.SeedSequence([protocol.seed, unit.repeat, unit.fold, 77]).generate_state(3) >> 1
+    noise_seed, shuffle_seed, flip_seed, resample_seed = (
+        np.random.SeedSequence([protocol.seed, unit.repeat, unit.fold, 77]).generate_state(4) >> 1
     )
     imputer = SimpleImputer(strategy="median")
     Xtr = imputer.fit_transform(X[unit.train])
@@ -257,15 +261,19 @@ def _run_unit(X, y, unit, protocol, n_classes):
         shuffled = np.random.RandomState(shuffle_seed).permutation(ytr)
         noise = make_teacher("rf", cw, int(noise_seed)).set_params(n_estimators=k_max)
         noise.fit(Xtr, shuffled)
-    for fraction in fractions:
-        k = int(round(fraction * N_TREES))
-        if k == 0:
-            record("teacher", fraction, clean)
-            continue
-        teacher = corrupt_forest(clean_teacher, noise, k)
-        fitted = fit_methods(teacher, ytr, 0.0, only=("teacher", "VT", "CREMBO"))
-        fitted["BM"] = clean["BM"]  # BM never sees the teacher
-        record("teacher", fraction, fitted)
+        # the control: as many trees replaced by trees fitted to the true labels
+        fresh = make_teacher("rf", cw, int(resample_seed)).set_params(n_estimators=k_max)
+        fresh.fit(Xtr, ytr)
+    for kind in ("teacher", "resampled"):
+        for fraction in fractions:
+            k = int(round(fraction * N_TREES))
+            if k == 0:
+                record(kind, fraction, clean)
+                continue
+            teacher = corrupt_forest(clean_teacher, noise if kind == "teacher" else fresh, k)
+            fitted = fit_methods(teacher, ytr, 0.0, only=("teacher", "VT", "CREMBO"))
+            fitted["BM"] = clean["BM"]  # BM never sees the teacher
+            record(kind, fraction, fitted)
     # labels: a growing share of the training labels flipped to another class
     rng = np.random.RandomState(flip_seed)
     order = rng.permutation(ytr.size)
@@ -464,7 +472,9 @@ def breakdown_markdown(summary: dict, *, methods=("BM", "VT", "CREMBO", "teacher
         f"**breakdown** on `{p['dataset']}`, teacher `rf`: {p['folds']} folds × {p['repeats']} "
         f"repeats ({p['splitter']}), class_weight={p['class_weight']}, seed={p['seed']}; "
         f"{summary['units_done']}/{summary['units_total']} units done. Cells: test accuracy / "
-        "agreement with the same method trained from the clean teacher and labels."
+        "agreement with the same method trained from the clean teacher and labels. teacher: "
+        "trees replaced by trees fitted to shuffled labels; resampled (control): by trees "
+        "fitted to the true labels; labels: training labels flipped."
     )
     cols = ["contaminated", "fraction", *methods]
     lines = [head, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -483,7 +493,8 @@ _COLORS = {"teacher": "0.55", "BM": "tab:blue", "VT": "tab:orange", "CREMBO": "t
 
 def plot_breakdown(summaries, path) -> Path:
     """One row per data set: accuracy and agreement against the contaminated fraction, for
-    the teacher's trees and for the labels (mean ± std over units)."""
+    the teacher's trees and for the labels (mean ± std over units). The control (trees
+    replaced by trees fitted to the true labels) is drawn dotted in the teacher panels."""
     from crembo.report import _pyplot, _save
 
     plt = _pyplot()
@@ -493,27 +504,37 @@ def plot_breakdown(summaries, path) -> Path:
     fig, axes = plt.subplots(
         len(summaries), 4, figsize=(14, 2.8 * len(summaries)), squeeze=False, sharex=True
     )
-    panels = [(k, metric) for k in KINDS for metric in ("accuracy", "agreement")]
+    panels = [(k, metric) for k in ("teacher", "labels") for metric in ("accuracy", "agreement")]
     for r, s in enumerate(summaries):
         for c, (kind, metric) in enumerate(panels):
             ax = axes[r, c]
-            per_fraction = s["results"].get(kind, {})
-            fractions = [float(f) for f in per_fraction]
             for m in s["protocol"]["methods"]:
-                mean = [per_fraction[f][m][metric] for f in per_fraction]
-                std = [per_fraction[f][m][f"{metric}_std"] for f in per_fraction]
-                style = {"ls": "--" if m == "teacher" else "-", "marker": "o", "ms": 3}
-                ax.errorbar(
-                    fractions, mean, yerr=std, label=m, color=_COLORS.get(m), capsize=2, **style
-                )
+                _curve(ax, s["results"].get(kind, {}), m, metric, label=m)
+                if kind == "teacher" and m in ("VT", "CREMBO"):
+                    control = s["results"].get("resampled", {})
+                    _curve(ax, control, m, metric, label=f"{m}, true-label trees", dotted=True)
             what = "trees replaced" if kind == "teacher" else "labels flipped"
             ax.set_title(f"{s['protocol']['dataset']}: {metric}, {what}", fontsize=9)
             ax.grid(alpha=0.3)
             if r == len(summaries) - 1:
                 ax.set_xlabel("contaminated fraction")
-    axes[0, 0].legend(fontsize=8, loc="lower left")
+    axes[0, 1].legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _curve(ax, per_fraction, method, metric, label, dotted=False):
+    fractions = [float(f) for f in per_fraction if method in per_fraction[f]]
+    if not fractions:
+        return
+    mean = [per_fraction[f"{f:g}"][method][metric] for f in fractions]
+    color = _COLORS.get(method)
+    if dotted:  # the control: no error bars, to keep the panel readable
+        ax.plot(fractions, mean, ls=":", lw=1.5, color=color, label=label)
+        return
+    std = [per_fraction[f"{f:g}"][method][f"{metric}_std"] for f in fractions]
+    style = {"ls": "--" if method == "teacher" else "-", "marker": "o", "ms": 3}
+    ax.errorbar(fractions, mean, yerr=std, label=label, color=color, capsize=2, **style)
 
 
 def breakdown(
