@@ -14,11 +14,12 @@ import hashlib
 import json
 import time
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from threadpoolctl import threadpool_limits
@@ -212,7 +213,10 @@ def _run_units(store, records, X, y, todo, protocol, n_jobs, backend, progress, 
     )
 
     frames = [records] if len(records) else []
-    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    # the backend by parallel_config, not Parallel(backend=name): joblib 1.6 builds a named
+    # backend with nesting_level, which the dask backend passes on to its tasks (TypeError)
+    with parallel_config(backend=backend) if backend is not None else nullcontext():
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
     tasks = (delayed(_run_keyed)(X, y, u, protocol) for u in todo)
     columns = (
         TextColumn(f"{protocol.experiment} {protocol.dataset}/{protocol.teacher}"),
