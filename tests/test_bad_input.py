@@ -18,6 +18,7 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 from typer.testing import CliRunner
 
@@ -235,6 +236,21 @@ PY_CASES = {
     ),
     "CREMBO-student-1d-only-is-wrapped": Case(
         lambda f, t: CREMBOClassifier(forest(), Majority(), random_state=0).fit(X, Y).predict(X)
+    ),
+    "CREMBO-teacher-of-other-feature-count": Case(
+        lambda f, t: CREMBOClassifier(forest().fit(X[:, :3], Y)).fit(X, Y),
+        ValueError,
+        "4 features, but the teacher expects 3",
+    ),
+    "VT-teacher-of-other-feature-count": Case(
+        lambda f, t: SurrogateClassifier(forest().fit(X[:, :3], Y)).fit(X, Y),
+        ValueError,
+        "4 features",
+    ),
+    "CREMBO-nan-with-a-student-refusing-nan": Case(
+        lambda f, t: CREMBOClassifier(forest(), LogisticRegression()).fit(with_value(np.nan), Y),
+        ValueError,
+        "student: LogisticRegression could not be fitted.*NaN",
     ),
     "CREMBO-student-not-an-estimator": Case(
         lambda f, t: CREMBOClassifier(forest(), "tree").fit(X, Y), TypeError, "student"
