@@ -235,8 +235,15 @@ def test_bad_parameters_raise_clear_errors(blobs):
         TorchClassifier(**{**FAST, "max_epochs": 0}).fit(X, y)
     with pytest.raises(ValueError, match="multi-hot"):
         TorchAllowedLabelClassifier(**FAST).fit(X, y)
-    with pytest.raises(ValueError, match="no row"):
-        TorchAllowedLabelClassifier(**FAST).fit(X, np.zeros((X.shape[0], 3)))
+
+
+def test_empty_allowed_labels_give_a_constant_student(blobs):
+    X, _, _ = blobs
+    # CREMBO's top candidates may leave no allowed label in the rows a student is fitted on
+    student = TorchAllowedLabelClassifier(**FAST).fit(X, np.zeros((X.shape[0], 3)))
+    assert student.empty_target_ and student.n_epochs_ == 0
+    np.testing.assert_array_equal(student.predict(X), 0)
+    np.testing.assert_allclose(student.predict_proba(X), 1 / 3)
 
 
 # ----------------------------------------------------------------- the DNN experiment

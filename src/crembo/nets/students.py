@@ -309,6 +309,9 @@ class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
     classes_ : ndarray
         ``arange(n_classes)``: predictions are class indices.
     module_, history_, best_epoch_, n_epochs_
+    empty_target_ : bool
+        True when ``Y`` had no allowed label at all: the net was not trained and every
+        point gets class 0 (logits all zero).
     """
 
     #: ``CREMBOClassifier`` uses a learner with this flag as it is.
@@ -354,12 +357,28 @@ class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
             )
         if not np.isin(Y, (0, 1)).all():
             raise ValueError("Y must hold only 0 and 1 (allowed labels).")
-        if not Y.any():
-            raise ValueError("Y: no row has an allowed label; nothing to fit.")
         self.classes_ = np.arange(Y.shape[1])
+        # No allowed label anywhere (CREMBO's top candidates can empty the training part):
+        # nothing to learn; like AllowedLabelClassifier, predict the lowest class index.
+        self.empty_target_ = not Y.any()
+        if self.empty_target_:
+            self._check_params()
+            self.input_shape_ = self._input_shape(X.shape[1])
+            self.module_ = build_module(
+                self.module, self.input_shape_, Y.shape[1], self.module_params
+            ).eval()
+            self.history_, self.n_epochs_, self.best_epoch_ = [], 0, None
+            return self
         return self._train(
             X, Y.shape[1], allowed_labels_loss, (Y.astype(np.float32),), sample_weight
         )
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits of the net (zeros when it was fitted to an empty ``Y``)."""
+        if getattr(self, "empty_target_", False):
+            X = self._validate_predict(X)
+            return np.zeros((X.shape[0], self.classes_.size), dtype=np.float32)
+        return super().decision_function(X)
 
     def allowed_proba(self, X) -> np.ndarray:
         """Sigmoid of the logits: probability that each class is allowed."""
