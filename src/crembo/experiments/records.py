@@ -75,6 +75,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        _usual_permissions(tmp)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -83,9 +84,17 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def _usual_permissions(path) -> None:
+    """mkstemp makes 0600 files; give the permissions a plain ``open`` would."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
     try:
+        _usual_permissions(tmp)
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
         os.replace(tmp, path)
