@@ -12,6 +12,11 @@ from typing import Any, Protocol
 import numpy as np
 from joblib import Parallel, delayed
 
+#: Parallel fits run in threads unless a joblib backend is set (``parallel_config``, e.g.
+#: Dask): tree fits release the GIL, and threads share the sample instead of pickling it to
+#: worker processes for every candidate, which cost more than the fits themselves.
+PREFER = "threads"
+
 
 class Oracle(Protocol):
     """What the searches need from a student learner."""
@@ -128,7 +133,7 @@ def sweep(
         cand.score = float(score(cand.student))
         return cand
 
-    return list(Parallel(n_jobs=n_jobs)(delayed(run)(i) for i in idx))
+    return list(Parallel(n_jobs=n_jobs, prefer=PREFER)(delayed(run)(i) for i in idx))
 
 
 @dataclass
@@ -223,7 +228,7 @@ def halving_sweep(
             cand.score = float(score(cand.student))
             return cand
 
-        rung = list(Parallel(n_jobs=n_jobs)(delayed(run)(i) for i in alive))
+        rung = list(Parallel(n_jobs=n_jobs, prefer=PREFER)(delayed(run)(i) for i in alive))
         n_fits += len(rung)
         tried += rung
         used += [int(size)] * len(rung)
