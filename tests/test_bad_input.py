@@ -437,6 +437,27 @@ CLI_CASES = {
         _compress("iris", out="nowhere/m.skops"), ("does not exist",), ("nowhere",)
     ),
     "compress-out-is-a-folder": CliCase(_compress("iris", out="."), ("folder",)),
+    "compress-out-under-a-file": CliCase(
+        lambda f, t: [
+            "compress",
+            "--data",
+            f["iris"],
+            "--target",
+            TARGET,
+            "--out",
+            f["iris"] / "m",
+        ],
+        ("is a file",),
+    ),
+    "generalization-out-under-a-file": CliCase(
+        lambda f, t: [
+            *_exp("generalization", "iris")(f, t)[:-3],
+            "--out",
+            f["iris"] / "o",
+            "--no-progress",
+        ],
+        ("Not a directory",),
+    ),
     "compress-bad-teacher-choice": CliCase(
         lambda f, t: [*_compress("iris")(f, t), "--teacher", "svm"], ("--teacher",), ("m.skops",), 2
     ),

@@ -435,6 +435,8 @@ def _check_writable(out, report):
         raise ValueError(f"--out {out} is a folder; give a file name such as model.skops.")
     if not out.parent.exists():
         raise FileNotFoundError(f"--out: folder {out.parent} does not exist.")
+    if not out.parent.is_dir():
+        raise ValueError(f"--out: {out.parent} is a file, not a folder.")
     if report is not None and Path(report).exists() and not Path(report).is_dir():
         raise ValueError(f"--report {report} exists and is not a folder.")
 

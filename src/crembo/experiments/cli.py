@@ -131,7 +131,7 @@ def _make_command(experiment: str):
                 max_units=max_units,
                 progress=progress,
             )
-        except (RunStoreError, ValueError, TypeError, FileNotFoundError) as exc:
+        except (RunStoreError, ValueError, TypeError, OSError) as exc:  # OSError: --out
             _fail(exc)
         _print_summary(summary, out)
 
