@@ -212,6 +212,12 @@ def test_cifar_models_forward(name):
     net = build_module(name, (3, 32, 32), 10).eval()
     with torch.no_grad():
         assert net(torch.zeros(2, 3 * 32 * 32)).shape == (2, 10)
+    # one epoch of training with crop/flip augmentation and batch norm (odd tail batch)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(17, 3 * 32 * 32)), np.arange(17) % 10
+    clf = TorchClassifier(name, input_shape=(3, 32, 32), augment=True, batch_size=8)
+    clf.set_params(max_epochs=1, validation_fraction=0.0, device="cpu", random_state=0)
+    assert clf.fit(X, y).predict(X).shape == (17,)
 
 
 def test_crop_flip_keeps_shape_and_content_scale():
@@ -330,11 +336,15 @@ def test_dnn_cifar_setting_on_fake_batches(tmp_path):
     folder.mkdir()
     rng = np.random.RandomState(0)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        y = np.arange(20) % 10
-        batch = {b"data": rng.randint(0, 256, size=(20, 3072)).astype(np.uint8), b"labels": y}
+        y = np.arange(50) % 10
+        batch = {b"data": rng.randint(0, 256, size=(50, 3072)).astype(np.uint8), b"labels": y}
         with open(folder / name, "wb") as fh:
             pickle.dump(batch, fh, protocol=2)
-    p = dnn_protocol("cifar10", max_epochs=1, max_candidates=4, sweep_fits=1, max_rows=60)
+    # the CIFAR preset (crop/flip, batch 128, its test batch as test set) with small nets:
+    # ResNet-18 and MobileNetV2 take minutes per fit on a CPU (their forward is tested above)
+    settings = {"max_epochs": 1, "max_candidates": 4, "sweep_fits": 1, "max_rows": 220}
+    p = dnn_protocol("cifar10", teacher="lenet5", students=("mlp",), **settings)
+    assert p.augment and p.batch_size == 128
     summary = run_dnn(p, tmp_path / "out", cifar_dir=folder, device="cpu", progress=False)
-    assert summary["complete"]
-    assert "mobilenetv2/KD" in summary["methods"]
+    assert summary["complete"] and summary["dataset"]["n_samples"] == 220 + 50
+    assert "mlp/KD" in summary["methods"]
