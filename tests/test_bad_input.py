@@ -352,7 +352,7 @@ PY_CASES = {
         lambda f, t: ds.load_csv(f["empty"], TARGET), ValueError, "not a readable CSV"
     ),
     "load_csv-header-only": Case(
-        lambda f, t: ds.load_csv(f["header"], TARGET), ValueError, "no data rows"
+        lambda f, t: ds.load_csv(f["header"], TARGET), ValueError, "0 data rows"
     ),
     "load_csv-binary": Case(
         lambda f, t: ds.load_csv(f["binary"], TARGET), ValueError, "not a readable CSV"
@@ -427,7 +427,7 @@ CLI_CASES = {
     "compress-not-csv-binary": CliCase(_compress("binary"), ("not a readable CSV",), ("m.skops",)),
     "compress-not-csv-zip": CliCase(_compress("zip"), ("not a readable CSV",), ("m.skops",)),
     "compress-empty-file": CliCase(_compress("empty"), ("not a readable CSV",), ("m.skops",)),
-    "compress-header-only": CliCase(_compress("header"), ("no data rows",), ("m.skops",)),
+    "compress-header-only": CliCase(_compress("header"), ("0 data rows",), ("m.skops",)),
     "compress-one-row": CliCase(_compress("one"), ("1 data row",), ("m.skops",)),
     "compress-one-class": CliCase(_compress("oneclass"), ("one class",), ("m.skops",)),
     "compress-no-target-column": CliCase(_compress("iris", "colour"), ("colour",), ("m.skops",)),
@@ -501,7 +501,7 @@ for _name in ("generalization", "robustness", "breakdown"):
         f"{_name}-missing-file": CliCase(_exp(_name, "missing"), ("does not exist",), ("out",)),
         f"{_name}-not-csv": CliCase(_exp(_name, "binary"), ("not a readable CSV",), ("out",)),
         f"{_name}-empty-file": CliCase(_exp(_name, "empty"), ("not a readable CSV",), ("out",)),
-        f"{_name}-header-only": CliCase(_exp(_name, "header"), ("no data rows",), ("out",)),
+        f"{_name}-header-only": CliCase(_exp(_name, "header"), ("0 data rows",), ("out",)),
         f"{_name}-one-row": CliCase(_exp(_name, "one"), ("one class",), ("out",)),
         f"{_name}-one-class": CliCase(_exp(_name, "oneclass"), ("one class",), ("out",)),
         f"{_name}-inf": CliCase(_exp(_name, "inf"), ("infinity",), ("out",)),

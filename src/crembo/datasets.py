@@ -159,7 +159,7 @@ def load_csv(path, target: str, *, sep: str = ",", na_values=NA_VALUES, name=Non
             f"{', '.join(map(str, df.columns))}."
         )
     if len(df) == 0:
-        raise ValueError(f"data file {str(path)!r} has a header but no data rows.")
+        raise ValueError(f"data file {str(path)!r} has a header but 0 data rows.")
     missing = df[target].isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)
