@@ -126,10 +126,13 @@ def _round_trip(make, Xfit):
     return call
 
 
+NAN_X = X.copy()
+NAN_X[::7, 1] = np.nan
+NAN_X[5, :] = np.nan  # a row with no value at all
+
+
 def _estimator_cases(name, make):
-    nan_X = X.copy()
-    nan_X[::7, 1] = np.nan
-    nan_X[5, :] = np.nan  # a row with no value at all
+    nan_X = NAN_X
     fewer = forest().fit(X[Y < 2], Y[Y < 2])
     more_y = Y.copy()
     more_y[:5] = 7  # the teacher knows a class y never has
@@ -201,6 +204,15 @@ PY_CASES = {
     **_estimator_cases("CREMBO", crembo_with()),
     **_estimator_cases("MEMO", lambda: MEMOClassifier(forest(), random_state=0)),
     **_estimator_cases("VT", lambda: SurrogateClassifier(forest(), random_state=0)),
+    **{
+        f"CREMBO-nan-end-to-end-{k}": Case(_round_trip(crembo_with(**kw), NAN_X))
+        for k, kw in {
+            "robust-preset": {"preset": "robust"},
+            "augment": {"augment": 0.5},
+            "halving-search": {"search": "halving"},
+            "threshold-cv": {"threshold_cv": 3},
+        }.items()
+    },
     **_belief_cases("CREMBO", lambda: CREMBOClassifier(None, random_state=0)),
     **_belief_cases("MEMO", lambda: MEMOClassifier(None, random_state=0)),
     "CREMBO-delta-0": Case(lambda f, t: crembo_with(delta=0)().fit(X, Y), ValueError, "delta"),
