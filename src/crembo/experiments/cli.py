@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -75,6 +76,13 @@ def _make_command(experiment: str):
         backend: Annotated[
             str | None, typer.Option(help="joblib backend (loky, threading, dask, …).")
         ] = None,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                help="With --backend dask: scheduler address (tcp://HOST:8786); none starts "
+                "a local Dask cluster."
+            ),
+        ] = None,
         methods: Annotated[
             str,
             typer.Option(
@@ -113,24 +121,32 @@ def _make_command(experiment: str):
             name = Path(dataset).stem if dataset.lower().endswith(".csv") else dataset
             order = "shuffle" if shuffle else "noshuffle"
             out = Path("runs") / f"{experiment}-{name}-{teacher.value}-{class_weight.value}-{order}"
+        if scheduler is not None and backend != "dask":
+            _fail(ValueError("--scheduler needs --backend dask."))
         try:
-            summary = run(
-                dataset,
-                out,
-                teacher=teacher.value,
-                folds=folds,
-                repeats=repeats,
-                seed=seed,
-                class_weight=class_weight.value,
-                shuffle=shuffle,
-                methods=methods,
-                data_dir=data_dir,
-                target=target,
-                n_jobs=n_jobs,
-                backend=backend,
-                max_units=max_units,
-                progress=progress,
-            )
+            cluster = nullcontext()
+            if backend == "dask":
+                from crembo.cluster import dask_backend
+
+                cluster = dask_backend(scheduler)
+            with cluster:
+                summary = run(
+                    dataset,
+                    out,
+                    teacher=teacher.value,
+                    folds=folds,
+                    repeats=repeats,
+                    seed=seed,
+                    class_weight=class_weight.value,
+                    shuffle=shuffle,
+                    methods=methods,
+                    data_dir=data_dir,
+                    target=target,
+                    n_jobs=n_jobs,
+                    backend=backend,
+                    max_units=max_units,
+                    progress=progress,
+                )
         except (RunStoreError, ValueError, TypeError, OSError) as exc:  # OSError: --out
             _fail(exc)
         _print_summary(summary, out)
