@@ -95,9 +95,11 @@ def member_votes(ensemble, X, n_jobs=None) -> np.ndarray:
         # Members are fitted on the ensemble's encoded labels, so their own classes_
         # hold ensemble class indices (a member may have seen only some of them).
         if hasattr(member, "tree_"):
-            leaf_values = member.tree_.predict(Xm)
-            leaf_values = leaf_values.reshape(leaf_values.shape[0], -1)  # one output
-            return np.asarray(member.classes_)[leaf_values.argmax(axis=1)].astype(np.intp)
+            # the class each node votes for, looked up by leaf: what argmax of
+            # tree_.predict gives, without an (n × classes) array per member
+            node_class = member.tree_.value[:, 0, :].argmax(axis=1)
+            leaf_class = node_class[member.tree_.apply(Xm)]
+            return np.asarray(member.classes_)[leaf_class].astype(np.intp)
         return np.asarray(member.predict(Xm)).astype(np.intp)
 
     cols = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(vote)(i) for i in range(len(members)))
