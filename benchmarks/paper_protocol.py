@@ -80,9 +80,11 @@ class Recorder:
     """Records what the oracle fits (search rows, belief, weights, thresholds) and fit time."""
 
     def __init__(self):
-        self.calls, self.fit_seconds = [], 0.0
+        self.calls = []
         self._oracle_fit = est_mod._AllowedLabelOracle.fit
-        self._tree_fit = students_mod._fit_tree_unchecked
+        # absent in crembo versions before the unchecked tree path (then in_fit is NaN)
+        self._tree_fit = getattr(students_mod, "_fit_tree_unchecked", None)
+        self.fit_seconds = 0.0 if self._tree_fit else np.nan
 
     def __enter__(self):
         rec = self
@@ -98,12 +100,14 @@ class Recorder:
             return out
 
         est_mod._AllowedLabelOracle.fit = oracle_fit
-        students_mod._fit_tree_unchecked = tree_fit
+        if self._tree_fit is not None:
+            students_mod._fit_tree_unchecked = tree_fit
         return self
 
     def __exit__(self, *exc):
         est_mod._AllowedLabelOracle.fit = self._oracle_fit
-        students_mod._fit_tree_unchecked = self._tree_fit
+        if self._tree_fit is not None:
+            students_mod._fit_tree_unchecked = self._tree_fit
 
 
 def public_fit_seconds(calls, max_replays=60, seed=0):
