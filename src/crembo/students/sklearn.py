@@ -117,7 +117,7 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         """Probability that each class is allowed, shape (n_samples, n_classes)."""
         check_is_fitted(self, "constant_")
         n = X.shape[0] if hasattr(X, "shape") else len(X)
-        P = np.tile(np.nan_to_num(self.constant_), (n, 1))
+        P = np.tile(np.where(np.isnan(self.constant_), 0.0, self.constant_), (n, 1))
         if self.estimator_ is not None:
             P[:, self.active_] = _positive_proba(self.estimator_, X, self.active_.size)
         return P
