@@ -206,6 +206,7 @@ ABLATION = {
     "CREMBO-robust": {"preset": "robust"},
     "CREMBO-robust+aug": {"preset": "robust", "augment": 1.0},
     "CREMBO-robust+q05": {"preset": "robust", "depth_quantile": 0.05},
+    "CREMBO+oob+cv5": {"honest_belief": True, "threshold_cv": 5},
 }
 
 
