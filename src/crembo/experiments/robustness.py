@@ -8,56 +8,13 @@ same class. Repeated R times: reported per method are the mean and std over repe
 
 from __future__ import annotations
 
-from crembo.baselines import DEFAULT_METHODS
-from crembo.experiments._load import dataset_info, load_dataset
-from crembo.experiments.protocol import Protocol
-from crembo.experiments.runner import run_experiment
+from crembo.experiments.runner import run_on_dataset
 
 
-def robustness(
-    dataset: str,
-    out,
-    *,
-    teacher: str = "rf",
-    folds: int = 10,
-    repeats: int = 20,
-    seed: int = 0,
-    class_weight: str = "balanced",
-    shuffle: bool = False,
-    methods=DEFAULT_METHODS,
-    data_dir=None,
-    target=None,
-    n_jobs: int = 1,
-    backend=None,
-    max_units=None,
-    progress: bool = False,
-) -> dict:
+def robustness(dataset: str, out, **options) -> dict:
     """Run (or resume) the robustness experiment on a data set; returns the summary.
 
-    Parameters are those of :class:`~crembo.experiments.protocol.Protocol` and
-    :func:`~crembo.experiments.runner.run_experiment`; ``dataset`` is a name of
-    :mod:`crembo.datasets` or a CSV file whose label column is ``target``.
+    ``options`` are those of :func:`~crembo.experiments.runner.run_on_dataset` (the
+    protocol's settings, ``data_dir``, ``target``, ``n_jobs``, ``backend``, ...).
     """
-    ds = load_dataset(dataset, data_dir=data_dir, target=target)
-    protocol = Protocol(
-        "robustness",
-        ds.name,
-        teacher=teacher,
-        folds=folds,
-        repeats=repeats,
-        seed=seed,
-        class_weight=class_weight,
-        shuffle=shuffle,
-        methods=tuple(methods) if not isinstance(methods, str) else methods,
-    )
-    return run_experiment(
-        protocol,
-        ds.X,
-        ds.y,
-        out,
-        n_jobs=n_jobs,
-        backend=backend,
-        max_units=max_units,
-        progress=progress,
-        dataset_info=dataset_info(ds),
-    )
+    return run_on_dataset("robustness", dataset, out, **options)

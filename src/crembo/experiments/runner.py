@@ -24,8 +24,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from threadpoolctl import threadpool_limits
 
-from crembo.baselines import METHODS, make_student, make_teacher
+from crembo.baselines import DEFAULT_METHODS, METHODS, make_student, make_teacher
 from crembo.belief import belief_from
+from crembo.experiments._load import dataset_info, load_dataset
 from crembo.experiments.protocol import Protocol, Unit, make_units, unit_seed
 from crembo.experiments.records import RunStore, atomic_write_text
 from crembo.experiments.summary import summarize, summary_markdown
@@ -260,3 +261,53 @@ def _summarize(store: RunStore, records, protocol: Protocol, info: dict, total: 
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / "summary.md", summary_markdown(summary))
     return summary
+
+
+def run_on_dataset(
+    experiment: str,
+    dataset: str,
+    out,
+    *,
+    teacher: str = "rf",
+    folds: int = 10,
+    repeats: int = 20,
+    seed: int = 0,
+    class_weight: str = "balanced",
+    shuffle: bool = False,
+    methods=DEFAULT_METHODS,
+    data_dir=None,
+    target=None,
+    n_jobs: int = 1,
+    backend=None,
+    max_units=None,
+    progress: bool = False,
+) -> dict:
+    """Run (or resume) ``experiment`` on a data set by name; returns the summary.
+
+    Parameters are those of :class:`~crembo.experiments.protocol.Protocol` and
+    :func:`~crembo.experiments.runner.run_experiment`; ``dataset`` is a name of
+    :mod:`crembo.datasets` or a CSV file whose label column is ``target``.
+    """
+    ds = load_dataset(dataset, data_dir=data_dir, target=target)
+    protocol = Protocol(
+        experiment,
+        ds.name,
+        teacher=teacher,
+        folds=folds,
+        repeats=repeats,
+        seed=seed,
+        class_weight=class_weight,
+        shuffle=shuffle,
+        methods=tuple(methods) if not isinstance(methods, str) else methods,
+    )
+    return run_experiment(
+        protocol,
+        ds.X,
+        ds.y,
+        out,
+        n_jobs=n_jobs,
+        backend=backend,
+        max_units=max_units,
+        progress=progress,
+        dataset_info=dataset_info(ds),
+    )
