@@ -112,6 +112,18 @@ def test_presets_run_and_record_how_the_belief_was_made(preset, wine_split):
     assert model.score(Xte, yte) > 0.7
 
 
+def test_robust_preset_keeps_plain_probabilities_for_non_bagging_teachers(wine_split):
+    Xtr, Xte, ytr, yte = wine_split
+    lr = make_pipeline(StandardScaler(), LogisticRegression())
+    m = CREMBOClassifier(lr, preset="robust", random_state=0).fit(Xtr, ytr)
+    assert m.belief_kind_ == "predict_proba"  # cross-fitting only with honest_belief=True
+    assert "score_se" in m.sweep_  # threshold chosen by k-fold cross-validation
+    halving = CREMBOClassifier(small_forest(), preset="robust", search="halving", random_state=0)
+    assert halving.fit(Xtr, ytr).score(Xte, yte) > 0.7  # halving replaces the preset's k-fold
+    with pytest.raises(ValueError, match="honest_belief"):
+        CREMBOClassifier(honest_belief="yes").fit(Xtr, ytr)
+
+
 def test_remedies_one_by_one(wine_split):
     Xtr, Xte, ytr, yte = wine_split
     lr = make_pipeline(StandardScaler(), LogisticRegression())
