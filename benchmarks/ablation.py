@@ -33,9 +33,9 @@ FIRST_PASS = (
     "CREMBO+q05",
     "CREMBO+cv5",
     "CREMBO+aug",
-    "CREMBO-robust",
-    "CREMBO-robust+aug",
-    "CREMBO-robust+q05",
+    "CREMBO+oob+refit",
+    "CREMBO+oob+refit+aug",
+    "CREMBO+oob+refit+q05",
 )
 
 

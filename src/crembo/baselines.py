@@ -203,10 +203,11 @@ ABLATION = {
     "CREMBO+q05": {"depth_quantile": 0.05},
     "CREMBO+cv5": {"threshold_cv": 5},
     "CREMBO+aug": {"augment": 1.0},
-    "CREMBO-robust": {"preset": "robust"},
-    "CREMBO-robust+aug": {"preset": "robust", "augment": 1.0},
-    "CREMBO-robust+q05": {"preset": "robust", "depth_quantile": 0.05},
+    "CREMBO+oob+refit": {"honest_belief": True, "refit": True},
+    "CREMBO+oob+refit+aug": {"honest_belief": True, "refit": True, "augment": 1.0},
+    "CREMBO+oob+refit+q05": {"honest_belief": True, "refit": True, "depth_quantile": 0.05},
     "CREMBO+oob+cv5": {"honest_belief": True, "threshold_cv": 5},
+    "CREMBO-robust": {"preset": "robust"},
 }
 
 
