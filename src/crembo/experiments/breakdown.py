@@ -52,8 +52,6 @@ from crembo.experiments.records import (
     RunStore,
     RunStoreError,
     atomic_write_text,
-    check_records_intact,
-    read_records_csv,
 )
 from crembo.experiments.runner import data_fingerprint, n_leaves
 
@@ -293,21 +291,8 @@ class BreakdownStore(RunStore):
     """A :class:`RunStore` whose records have the breakdown's columns."""
 
     def read_records(self) -> pd.DataFrame:
-        if not self.records_path.exists():
-            return pd.DataFrame(columns=list(COLUMNS))
-        try:
-            df = read_records_csv(self.records_path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise RunStoreError(
-                f"{self.records_path} is not readable ({exc}); it is left untouched."
-            ) from exc
-        if tuple(df.columns) != COLUMNS:
-            raise RunStoreError(
-                f"{self.records_path} has columns {list(df.columns)}, expected {list(COLUMNS)}:"
-                " not breakdown records of this program; it is left untouched."
-            )
         required = ("accuracy", "agreement", "depth", "seconds")
-        check_records_intact(self.records_path, df, required)
+        df = self._load_records(COLUMNS, required, "breakdown records")
         p = self.settings["protocol"]
         bad = (
             (df["dataset"].astype(str) != str(p["dataset"]))

@@ -151,22 +151,30 @@ class RunStore:
         self.pred_dir.mkdir(exist_ok=True)
         return self.read_records()
 
-    def read_records(self) -> pd.DataFrame:
-        """Records on disk (empty frame when none); refuses a foreign or damaged file."""
+    def _load_records(self, columns, required, what) -> pd.DataFrame:
+        """``records.csv`` with exactly ``columns`` and values in ``required`` on every row.
+
+        An unreadable, foreign (other columns) or damaged file is refused and left untouched.
+        """
         if not self.records_path.exists():
-            return pd.DataFrame(columns=list(RECORD_COLUMNS))
+            return pd.DataFrame(columns=list(columns))
         try:
             df = read_records_csv(self.records_path)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise RunStoreError(
                 f"{self.records_path} is not readable ({exc}); it is left untouched."
             ) from exc
-        if tuple(df.columns) != RECORD_COLUMNS:
+        if tuple(df.columns) != tuple(columns):
             raise RunStoreError(
                 f"{self.records_path} has columns {list(df.columns)}, expected "
-                f"{list(RECORD_COLUMNS)}: not records of this program; it is left untouched."
+                f"{list(columns)}: not {what} of this program; it is left untouched."
             )
-        check_records_intact(self.records_path, df, ("accuracy", "depth", "seconds"))
+        check_records_intact(self.records_path, df, required)
+        return df
+
+    def read_records(self) -> pd.DataFrame:
+        """Records on disk (empty frame when none); refuses a foreign or damaged file."""
+        df = self._load_records(RECORD_COLUMNS, ("accuracy", "depth", "seconds"), "records")
         bad = (
             (df["dataset"].astype(str) != str(self.settings["protocol"]["dataset"]))
             | (df["experiment"] != self.settings["protocol"]["experiment"])
