@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Callable
+from enum import Enum
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -27,6 +28,9 @@ from crembo.estimator import CREMBOClassifier, SurrogateClassifier
 
 TEACHERS = ("rf", "nn")
 CLASS_WEIGHTS = ("balanced", "none")
+#: The same choices as enums, for the command line's options.
+TeacherKind = Enum("TeacherKind", {t: t for t in TEACHERS}, type=str)
+ClassWeightKind = Enum("ClassWeightKind", {c: c for c in CLASS_WEIGHTS}, type=str)
 
 
 class EpochSelectedMLP(ClassifierMixin, BaseEstimator):

@@ -11,12 +11,13 @@ import itertools
 import sys
 import time
 import warnings
-from enum import Enum
 from pathlib import Path
 
 import numpy as np
 import typer
 from rich.console import Console
+
+from crembo.baselines import ClassWeightKind, TeacherKind
 
 app = typer.Typer(
     name="crembo",
@@ -29,16 +30,6 @@ app = typer.Typer(
 
 #: Exit code of a command refused because of its input.
 EXIT_BAD_INPUT = 1
-
-
-class Teacher(str, Enum):
-    rf = "rf"
-    nn = "nn"
-
-
-class ClassWeight(str, Enum):
-    balanced = "balanced"
-    none = "none"
 
 
 def _console() -> Console:
@@ -256,8 +247,8 @@ def compress(
     target: str = typer.Option(
         ..., "--target", metavar="COL", help="Name of the label column in the CSV."
     ),
-    teacher: Teacher = typer.Option(
-        Teacher.rf,
+    teacher: TeacherKind = typer.Option(
+        TeacherKind.rf,
         "--teacher",
         help="rf: random forest (100 trees, depth 12); nn: two ReLU layers of 128, epoch "
         "chosen on held-out training rows.",
@@ -265,8 +256,8 @@ def compress(
     max_depth: int = typer.Option(
         4, "--max-depth", min=1, metavar="INT", help="Depth of the student tree."
     ),
-    class_weight: ClassWeight = typer.Option(
-        ClassWeight.none,
+    class_weight: ClassWeightKind = typer.Option(
+        ClassWeightKind.none,
         "--class-weight",
         help="balanced: weight classes inversely to their frequency in the forest and the "
         "trees (the paper's setting); none: no weights.",
@@ -303,7 +294,7 @@ def compress(
     out = Path(f"{Path(data).stem}.skops") if out is None else out
     _check_writable(out, report)
     t = _make_teacher(teacher.value, class_weight.value, seed, np.isnan(ds.X).any())
-    student = _tree(seed, max_depth, None if class_weight is ClassWeight.none else "balanced")
+    student = _tree(seed, max_depth, None if class_weight is ClassWeightKind.none else "balanced")
     model = _crembo(t, seed, student).fit(ds.X, ds.y)
     meta = {
         "feature_names": list(ds.feature_names),

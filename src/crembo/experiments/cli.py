@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crembo.baselines import DEFAULT_METHODS, METHODS
+from crembo.baselines import DEFAULT_METHODS, METHODS, ClassWeightKind, TeacherKind
 from crembo.experiments.dnn_cli import dnn_command
 
 experiment_app = typer.Typer(
@@ -22,16 +21,6 @@ experiment_app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-class TeacherKind(str, Enum):
-    rf = "rf"
-    nn = "nn"
-
-
-class ClassWeightKind(str, Enum):
-    balanced = "balanced"
-    none = "none"
 
 
 def _console() -> Console:
