@@ -54,6 +54,7 @@ from crembo.experiments.records import (
     atomic_write_text,
 )
 from crembo.experiments.runner import data_fingerprint, n_leaves
+from crembo.experiments.summary import summary_header
 
 KINDS = ("teacher", "resampled", "labels")
 DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -393,17 +394,8 @@ def summarize_breakdown(records: pd.DataFrame, protocol: dict, *, dataset=None, 
     """``summary.json`` of a breakdown: per kind, fraction and method, mean and std (over
     units) of accuracy and agreement, and the mean threshold and depth; plus per kind and
     method the accuracy at the largest fraction minus the clean accuracy (``accuracy_drop``)."""
-    units = records[["repeat", "fold"]].drop_duplicates()
-    out = {
-        "protocol": protocol,
-        "dataset": dataset or {"name": protocol["dataset"]},
-        "units_done": int(len(units)),
-        "units_total": units_total,
-        "complete": units_total is not None and len(units) == units_total,
-        "std": "population standard deviation (ddof=0) over units",
-        "results": {},
-        "headline": {},
-    }
+    out = summary_header(records, protocol, dataset, units_total, "units")
+    out["results"], out["headline"] = {}, {}
     if records.empty:
         return out
     g = records.groupby(["kind", "fraction", "method"])

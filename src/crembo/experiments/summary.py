@@ -56,6 +56,19 @@ def _nanmean(x) -> float | None:
     return None if np.isnan(x).all() else float(np.nanmean(x))
 
 
+def summary_header(records, protocol: dict, dataset, units_total, over: str) -> dict:
+    """What every ``summary.json`` starts with: the protocol, the data set, units done."""
+    n_units = len(records[["repeat", "fold"]].drop_duplicates())
+    return {
+        "protocol": protocol,
+        "dataset": dataset or {"name": protocol["dataset"]},
+        "units_done": int(n_units),
+        "units_total": units_total,
+        "complete": units_total is not None and n_units == units_total,
+        "std": f"population standard deviation (ddof=0) over {over}",
+    }
+
+
 def summarize(
     records: pd.DataFrame,
     protocol: dict,
@@ -89,16 +102,8 @@ def summarize(
         and mean threshold, MEMO threshold, depth, leaves and seconds.
     """
     methods = list(protocol["methods"])
-    units = records[["repeat", "fold"]].drop_duplicates()
-    out = {
-        "protocol": protocol,
-        "dataset": dataset or {"name": protocol["dataset"]},
-        "units_done": int(len(units)),
-        "units_total": units_total,
-        "complete": units_total is not None and len(units) == units_total,
-        "std": "population standard deviation (ddof=0) over units or repeats",
-        "methods": {},
-    }
+    out = summary_header(records, protocol, dataset, units_total, "units or repeats")
+    out["methods"] = {}
     table = records.pivot_table(
         index=["repeat", "fold"], columns="method", values="accuracy", aggfunc="first"
     )
