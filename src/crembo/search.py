@@ -74,8 +74,9 @@ def memo(thresholds, oracle: Oracle) -> MemoResult:
         else:
             hi = mid
     if best is None:
-        best = next((p for p in probes if p.index == 0), None) or _probe(oracle, thresholds, 0)
-        if best not in probes:
+        best = next((p for p in probes if p.index == 0), None)
+        if best is None:  # the search never probed the smallest threshold
+            best = _probe(oracle, thresholds, 0)
             probes.append(best)
         return MemoResult(0, best.threshold, best.student, best.depth, False, probes)
     return MemoResult(best.index, best.threshold, best.student, best.depth, True, probes)
