@@ -20,6 +20,7 @@ def _teacher():
 ESTIMATORS = [
     CREMBOClassifier(_teacher(), random_state=0),
     CREMBOClassifier(_teacher(), preset="robust", random_state=0),
+    CREMBOClassifier(_teacher(), tie_break="belief", random_state=0),
     MEMOClassifier(_teacher(), random_state=0),
     SurrogateClassifier(_teacher(), random_state=0),
 ]

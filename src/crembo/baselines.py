@@ -211,6 +211,19 @@ ABLATION = {
     "CREMBO+oob+refit+aug": {"honest_belief": True, "refit": True, "augment": 1.0},
     "CREMBO+oob+refit+q05": {"honest_belief": True, "refit": True, "depth_quantile": 0.05},
     "CREMBO+oob+cv5": {"honest_belief": True, "threshold_cv": 5},
+    "CREMBO+tie": {"tie_break": "belief"},
+    "CREMBO+aug+cv5": {"augment": 1.0, "threshold_cv": 5},
+    "CREMBO+tie+cv5": {"tie_break": "belief", "threshold_cv": 5},
+    "CREMBO+tie+aug": {"tie_break": "belief", "augment": 1.0},
+    "CREMBO+tie+aug+cv5": {"tie_break": "belief", "augment": 1.0, "threshold_cv": 5},
+    "CREMBO+oob+tie+cv5": {"honest_belief": True, "tie_break": "belief", "threshold_cv": 5},
+    # out-of-bag votes for a forest, the plain belief for other teachers
+    "CREMBO+oob+tie+aug+cv5": {
+        "honest_belief": "oob",
+        "tie_break": "belief",
+        "augment": 1.0,
+        "threshold_cv": 5,
+    },
     "CREMBO-robust": {"preset": "robust"},
 }
 

@@ -38,6 +38,7 @@ PRESETS = {
         "threshold_cv": None,
         "refit": False,
         "augment": 0.0,
+        "tie_break": "index",
     },
     # Chosen from the ablation in docs/results.md (5 × 10 folds, fair protocol, six data
     # sets, forest teacher): out-of-bag votes with the threshold chosen by 5-fold cross-
@@ -52,6 +53,7 @@ PRESETS = {
         "threshold_cv": 5,
         "refit": True,
         "augment": 0.0,
+        "tie_break": "index",
     },
 }
 _MAX_SEED = np.iinfo(np.int32).max
@@ -71,11 +73,11 @@ def default_student(random_state=None):
     return DecisionTreeClassifier(max_depth=4, random_state=random_state)
 
 
-def as_allowed_label_learner(student):
+def as_allowed_label_learner(student, tie_break="index"):
     """Students that fit multi-hot targets themselves are used as they are; others wrapped."""
     if getattr(student, "fits_allowed_labels", False):
         return student
-    return AllowedLabelClassifier(student)
+    return AllowedLabelClassifier(student, tie_break=tie_break)
 
 
 @dataclass
@@ -105,7 +107,11 @@ class _AllowedLabelOracle:
         learner = self.learner
         if type(learner) is AllowedLabelClassifier:
             # its fit clones the estimator anyway: skip the deep clone (same student)
-            learner = AllowedLabelClassifier(learner.estimator)
+            learner = AllowedLabelClassifier(learner.estimator, learner.tie_break)
+            if learner.tie_break == "belief":
+                return learner.fit(
+                    self.sample.X, Y, sample_weight=self.sample.weight, belief=self.sample.belief
+                )
         else:
             learner = clone(learner)
         return learner.fit(self.sample.X, Y, sample_weight=self.sample.weight)
@@ -143,6 +149,9 @@ class _DeepHypothesisBase(ClassifierMixin, BaseEstimator):
             raise ValueError(f"honest_belief must be True, False or 'oob'; got {honest!r}.")
         if self.belief not in ("auto", "votes", "proba"):
             raise ValueError(f"belief must be 'auto', 'votes' or 'proba'; got {self.belief!r}.")
+        tie_break = self._resolved("tie_break")
+        if tie_break not in ("index", "belief"):
+            raise ValueError(f"tie_break must be 'index' or 'belief'; got {tie_break!r}.")
 
     def _prepare(self, X, y, X_unlabeled, belief, rng):
         """Validate, fit the teacher if needed, and build the full search sample."""
@@ -257,7 +266,7 @@ class _DeepHypothesisBase(ClassifierMixin, BaseEstimator):
         return per_class[np.where(sample.y >= 0, sample.y, sample.belief.argmax(axis=1))]
 
     def _oracle(self, sample):
-        learner = as_allowed_label_learner(self._student_unweighted)
+        learner = as_allowed_label_learner(self._student_unweighted, self._resolved("tie_break"))
         return _AllowedLabelOracle(learner, sample, self._resolved("depth_quantile"))
 
     def _forget_fit_state(self):
@@ -314,6 +323,9 @@ class MEMOClassifier(_DeepHypothesisBase):
         out-of-bag votes only).
     augment : float, default=0.0
         Synthetic (MUNGE) rows to add, as a multiple of the training rows.
+    tie_break : {"index", "belief"}, default="index"
+        Among classes the student finds equally likely to be allowed, predict the lowest
+        index (the paper) or the one the teacher believes in most in the same leaf.
     n_jobs : int or None, default=None
     random_state : int, RandomState instance or None, default=None
 
@@ -345,6 +357,7 @@ class MEMOClassifier(_DeepHypothesisBase):
         depth_quantile=0.0,
         honest_belief=False,
         augment=0.0,
+        tie_break="index",
         n_jobs=None,
         random_state=None,
     ):
@@ -356,6 +369,7 @@ class MEMOClassifier(_DeepHypothesisBase):
         self.depth_quantile = depth_quantile
         self.honest_belief = honest_belief
         self.augment = augment
+        self.tie_break = tie_break
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -428,6 +442,10 @@ class CREMBOClassifier(_DeepHypothesisBase):
         error rule toward the deeper threshold, instead of one validation split.
     augment : float or None, default=None
         MUNGE-style synthetic rows (a multiple of the training rows) with a belief, no label.
+    tie_break : {"index", "belief"} or None, default=None
+        Among classes the student finds equally likely to be allowed, predict the lowest
+        index (the paper) or the one with the highest mean teacher belief among the search
+        rows in the same leaf (for a tree; over all rows for other students).
     preset : {"paper", "robust"}, default="paper"
         Where the parameters left at None take their value: ``"paper"`` is the original
         algorithm, ``"robust"`` turns the remedies on (see ``PRESETS``).
@@ -483,6 +501,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
         honest_belief=None,
         threshold_cv=None,
         augment=None,
+        tie_break=None,
         preset="paper",
         search="exhaustive",
         n_jobs=None,
@@ -501,6 +520,7 @@ class CREMBOClassifier(_DeepHypothesisBase):
         self.honest_belief = honest_belief
         self.threshold_cv = threshold_cv
         self.augment = augment
+        self.tie_break = tie_break
         self.preset = preset
         self.search = search
         self.n_jobs = n_jobs

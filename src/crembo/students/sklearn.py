@@ -4,6 +4,11 @@ The student is fitted to the multi-hot matrix ``Y_θ`` and predicts, at each poi
 with the highest probability of being allowed. Columns that are constant (a class allowed
 everywhere or nowhere) are not fitted: their probability is that constant, which keeps
 learners that refuse single-class targets working and saves fits.
+
+Where several classes are equally likely to be allowed (a leaf in which two classes are
+allowed at every row, common at low thresholds) the paper's student takes the lowest class
+index. ``tie_break="belief"`` takes instead the class the teacher believes in most there: the
+mean belief of the fitted rows in the same leaf for a tree, over all fitted rows otherwise.
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
     estimator : classifier
         Cloned for every fit. Learners without native multi-label support are wrapped in
         :class:`~sklearn.multioutput.MultiOutputClassifier`.
+    tie_break : {"index", "belief"}, default="index"
+        Among classes equally likely to be allowed, predict the lowest index (the paper) or
+        the one with the highest mean teacher belief among the fitted rows of the same leaf
+        (a tree) or of the whole sample (other learners); ``"belief"`` needs ``belief`` in
+        :meth:`fit`.
 
     Attributes
     ----------
@@ -65,16 +75,38 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         Probability used for each constant column (NaN for fitted ones).
     classes_ : ndarray
         ``arange(n_classes)``: predictions are class indices.
+    tie_scores_ : ndarray or None
+        With ``tie_break="belief"``: mean belief per tree node, shape (n_nodes, n_classes),
+        or over the sample, shape (n_classes,). None with ``tie_break="index"``.
     """
 
-    def __init__(self, estimator):
+    def __init__(self, estimator, tie_break="index"):
         self.estimator = estimator
+        self.tie_break = tie_break
 
-    def fit(self, X, Y, sample_weight=None):
-        """Fit to a multi-hot matrix ``Y`` of shape (n_samples, n_classes)."""
+    def fit(self, X, Y, sample_weight=None, belief=None):
+        """Fit to a multi-hot matrix ``Y`` of shape (n_samples, n_classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        Y : array-like of shape (n_samples, n_classes)
+            1 where a class is allowed.
+        sample_weight : array-like of shape (n_samples,), default=None
+        belief : array-like of shape (n_samples, n_classes), default=None
+            The teacher's belief at the rows; breaks ties with ``tie_break="belief"``.
+        """
         Y = np.asarray(Y)
         if Y.ndim != 2:
             raise ValueError(f"Y must be a 2-D multi-hot matrix; got shape {Y.shape}.")
+        if self.tie_break not in ("index", "belief"):
+            raise ValueError(f"tie_break must be 'index' or 'belief'; got {self.tie_break!r}.")
+        if self.tie_break == "belief":
+            if belief is None:
+                raise ValueError("tie_break='belief' needs the teacher's belief: fit(belief=...).")
+            belief = np.asarray(belief, dtype=np.float64)
+            if belief.shape != Y.shape:
+                raise ValueError(f"belief must have the shape of Y, {Y.shape}; got {belief.shape}.")
         if not hasattr(self.estimator, "predict_proba"):
             raise TypeError(
                 f"student: {type(self.estimator).__name__} has no predict_proba; an allowed-"
@@ -111,7 +143,31 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
                 if explained is None:
                     raise
                 raise explained from exc
+        self.tie_scores_ = None
+        if self.tie_break == "belief":
+            self.tie_scores_ = self._mean_belief(X, belief, sample_weight)
         return self
+
+    def _mean_belief(self, X, belief, sample_weight):
+        """Mean belief of the fitted rows per tree node, or over all rows."""
+        w = np.ones(belief.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+        if not _is_tree(self.estimator_):
+            return np.average(belief, axis=0, weights=w)
+        nodes = _leaves(self.estimator_, X)
+        n_nodes = self.estimator_.tree_.node_count
+        totals = np.zeros((n_nodes, belief.shape[1]))
+        np.add.at(totals, nodes, belief * w[:, None])
+        mass = np.bincount(nodes, weights=w, minlength=n_nodes)
+        overall = np.average(belief, axis=0, weights=w)
+        # nodes no row reaches are internal ones: the overall mean keeps them defined
+        return np.where(mass[:, None] > 0, totals / np.maximum(mass, 1e-300)[:, None], overall)
+
+    def _tie_scores(self, X, n) -> np.ndarray | None:
+        if getattr(self, "tie_scores_", None) is None:
+            return None
+        if self.tie_scores_.ndim == 1:
+            return np.broadcast_to(self.tie_scores_, (n, self.tie_scores_.size))
+        return self.tie_scores_[_leaves(self.estimator_, X)]
 
     def allowed_proba(self, X) -> np.ndarray:
         """Probability that each class is allowed, shape (n_samples, n_classes)."""
@@ -123,20 +179,50 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         return P
 
     def predict(self, X) -> np.ndarray:
-        """Class index with the highest probability of being allowed (lowest index on ties)."""
-        return self.allowed_proba(X).argmax(axis=1)
+        """Class index with the highest probability of being allowed (ties: ``tie_break``)."""
+        return self._ranked(X).argmax(axis=1)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Allowed-probabilities normalized to sum to one per row."""
-        P = self.allowed_proba(X)
+        """Allowed-probabilities normalized to sum to one per row (ties nudged by
+        ``tie_break``, so that the argmax is :meth:`predict`)."""
+        P = self._ranked(X)
         totals = P.sum(axis=1, keepdims=True)
         uniform = np.full_like(P, 1.0 / P.shape[1])
         return np.divide(P, totals, out=uniform, where=totals > 0)
+
+    def _ranked(self, X) -> np.ndarray:
+        P = self.allowed_proba(X)
+        return break_ties(P, self._tie_scores(X, P.shape[0]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
+
+
+#: Allowed-probabilities closer than this to a row's maximum count as tied with it; a tie is
+#: broken by adding at most _NUDGE, so no class below the tie can overtake it.
+_TIE_TOL = 1e-9
+_NUDGE = 1e-10
+
+
+def break_ties(P, scores=None) -> np.ndarray:
+    """``P`` with the classes tied at each row's maximum ordered by ``scores`` (in [0, 1]).
+
+    None leaves ``P`` as it is (argmax then takes the lowest index, as NumPy does).
+    """
+    if scores is None:
+        return P
+    top = P.max(axis=1, keepdims=True)
+    tied = top - P <= _TIE_TOL
+    return P + np.where(tied, _NUDGE * np.clip(scores, 0.0, 1.0), 0.0)
+
+
+def _leaves(tree, X) -> np.ndarray:
+    """Leaf index of each row, without the tree's per-call checks on plain arrays."""
+    if _plain_array(X) and np.isfinite(X).all():
+        return tree.tree_.apply(np.ascontiguousarray(X, dtype=np.float32))
+    return tree.apply(np.asarray(X, dtype=np.float32))
 
 
 def _explained(exc, est, target, student):

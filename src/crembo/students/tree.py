@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.tree import BaseDecisionTree
 
-from crembo.students.sklearn import AllowedLabelClassifier
+from crembo.students.sklearn import AllowedLabelClassifier, break_ties
 
 
 @dataclass
@@ -168,6 +168,8 @@ def _allowed_label_view(student: AllowedLabelClassifier) -> TreeView:
     est = student.estimator_
     if est is None:  # every column constant: one leaf
         scores = np.nan_to_num(student.constant_)[None, :]
+        ties = getattr(student, "tie_scores_", None)
+        ties = None if ties is None else ties[None, :]
         return TreeView(
             left=np.array([-1]),
             right=np.array([-1]),
@@ -175,7 +177,7 @@ def _allowed_label_view(student: AllowedLabelClassifier) -> TreeView:
             threshold=np.array([np.nan]),
             samples=np.array([0]),
             scores=scores,
-            predicted=scores.argmax(axis=1),
+            predicted=break_ties(scores, ties).argmax(axis=1),
             allowed_labels=True,
             columns=np.arange(c),
         )
@@ -193,7 +195,8 @@ def _allowed_label_view(student: AllowedLabelClassifier) -> TreeView:
         hit = np.flatnonzero(np.asarray(cls) == 1)
         total = np.maximum(v.sum(axis=1), 1e-300)
         scores[:, col] = v[:, hit[0]] / total if hit.size else 0.0
-    return _view(t, scores, scores.argmax(axis=1), allowed=True, columns=np.arange(c))
+    predicted = break_ties(scores, getattr(student, "tie_scores_", None)).argmax(axis=1)
+    return _view(t, scores, predicted, allowed=True, columns=np.arange(c))
 
 
 def _view(t, scores, predicted, allowed, columns) -> TreeView:
