@@ -16,6 +16,7 @@ torch's global seed, and fits on the CPU are repeatable.
 from __future__ import annotations
 
 import numbers
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
@@ -32,6 +33,19 @@ from crembo.nets.losses import allowed_labels_loss, cross_entropy_loss, distilla
 from crembo.nets.models import build_module
 
 _MAX_SEED = np.iinfo(np.int32).max
+
+
+def _deterministic_kernels(device):
+    """cuDNN's deterministic kernels while training on a GPU.
+
+    Two identical CREMBO fits with torch students on an H200 predicted the same label on only
+    93 % of the test rows (benchmarks/gpu_check.py; KD fits matched): cuDNN's default kernels
+    are not repeatable. That these flags close the gap is not yet measured on a GPU. A no-op
+    on the CPU.
+    """
+    if device.type != "cuda":
+        return nullcontext()
+    return torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True)
 
 
 class _TorchNet(BaseEstimator):
@@ -77,7 +91,7 @@ class _TorchNet(BaseEstimator):
         perm = rng.permutation(n)
         val_idx, train_idx = perm[:n_val], np.sort(perm[n_val:])
         cuda = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
+        with torch.random.fork_rng(devices=cuda), _deterministic_kernels(device):
             torch.manual_seed(seed)
             gen = torch.Generator().manual_seed(seed)
             module = build_module(self.module, self.input_shape_, n_classes, self.module_params)
