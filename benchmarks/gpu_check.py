@@ -49,6 +49,7 @@ def main():
             crembo = CREMBOClassifier(
                 teacher,
                 TorchAllowedLabelClassifier("lenet5", random_state=1, **kw),
+                preset="paper",
                 max_candidates=20,
                 random_state=0,
             ).fit(Xtr, ytr)

@@ -72,7 +72,7 @@ def teacher_for(X, y, seed):
 
 def crembo_fit(teacher, X, y, seed):
     student = DecisionTreeClassifier(max_depth=4, class_weight="balanced")
-    model = CREMBOClassifier(teacher, student, delta=1, random_state=seed, n_jobs=1)
+    model = CREMBOClassifier(teacher, student, preset="paper", delta=1, random_state=seed, n_jobs=1)
     return model.fit(X, y)
 
 

@@ -84,7 +84,9 @@ def run_one(n, search, student_kind, n_jobs, seed=0):
     t_belief = time.perf_counter() - t0
 
     rss_before = _rss_now()
-    model = CREMBOClassifier(teacher, student, search=search, n_jobs=n_jobs, random_state=seed)
+    model = CREMBOClassifier(
+        teacher, student, preset="paper", search=search, n_jobs=n_jobs, random_state=seed
+    )
     t0 = time.perf_counter()
     model.fit(X, y)
     t_fit = time.perf_counter() - t0

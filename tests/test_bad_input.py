@@ -229,14 +229,21 @@ PY_CASES = {
         lambda f, t: crembo_with(validation_size=1)().fit(X, Y), ValueError, "validation_size"
     ),
     "CREMBO-validation-too-small-for-classes": Case(
-        lambda f, t: crembo_with(validation_size=0.01)().fit(X, Y),
+        lambda f, t: crembo_with(validation_size=0.01, preset="paper")().fit(X, Y),
         ValueError,
         "too few for the 3 classes",
     ),
     "CREMBO-validation-too-small-rows": Case(
-        lambda f, t: crembo_with()().fit(X[[0, 1, 50, 51, 100, 101]], Y[[0, 1, 50, 51, 100, 101]]),
+        lambda f, t: crembo_with(preset="paper")().fit(
+            X[[0, 1, 50, 51, 100, 101]], Y[[0, 1, 50, 51, 100, 101]]
+        ),
         ValueError,
         "validation_size",
+    ),
+    "CREMBO-too-few-rows-for-threshold-cv": Case(
+        lambda f, t: crembo_with()().fit(X[[0, 50, 100, 101]], Y[[0, 50, 100, 101]]),
+        ValueError,
+        "threshold_cv=5 needs at least 5 labelled rows",
     ),
     "CREMBO-student-refusing-multilabel": Case(
         lambda f, t: CREMBOClassifier(forest(), OneDimensionalOnly(max_depth=3)).fit(X, Y),

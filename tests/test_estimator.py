@@ -42,7 +42,7 @@ def test_crembo_on_wine(wine_split):
 
 def test_crembo_keeps_the_candidate_with_the_best_validation_score(wine_split):
     Xtr, _, ytr, _ = wine_split
-    model = CREMBOClassifier(small_forest(), random_state=3).fit(Xtr, ytr)
+    model = CREMBOClassifier(small_forest(), preset="paper", random_state=3).fit(Xtr, ytr)
     scores = model.sweep_["score"]
     assert model.threshold_ == model.sweep_["threshold"][np.flatnonzero(scores == scores.max())[0]]
 
@@ -96,8 +96,9 @@ def test_unlabelled_rows_join_the_depth_constraint(wine_split):
 
 def test_refit_uses_all_training_rows(wine_split):
     Xtr, _, ytr, _ = wine_split
-    a = CREMBOClassifier(small_forest(), refit=False, random_state=0).fit(Xtr, ytr)
-    b = CREMBOClassifier(small_forest(), refit=True, random_state=0).fit(Xtr, ytr)
+    a = CREMBOClassifier(small_forest(), preset="paper", refit=False, random_state=0)
+    b = CREMBOClassifier(small_forest(), preset="paper", refit=True, random_state=0)
+    a, b = a.fit(Xtr, ytr), b.fit(Xtr, ytr)
     assert a.threshold_ == b.threshold_
     n_a = a.student_.estimator_.tree_.n_node_samples[0]
     n_b = b.student_.estimator_.tree_.n_node_samples[0]
@@ -108,8 +109,15 @@ def test_refit_uses_all_training_rows(wine_split):
 def test_presets_run_and_record_how_the_belief_was_made(preset, wine_split):
     Xtr, Xte, ytr, yte = wine_split
     model = CREMBOClassifier(small_forest(), preset=preset, random_state=0).fit(Xtr, ytr)
-    assert model.belief_kind_ == {"paper": "votes", "robust": "out-of-bag votes"}[preset]
+    assert model.belief_kind_ == "votes"
     assert model.score(Xte, yte) > 0.7
+    robust = preset == "robust"
+    assert model.student_.tie_break == ("belief" if robust else "index")
+    # robust: θ chosen by 5-fold cross-validation, which gives each score a standard error
+    assert np.isfinite(model.sweep_["score_se"]).all() == robust
+    # robust: the student is fitted on every training row and as many MUNGE rows
+    n_rows = model.student_.estimator_.tree_.n_node_samples[0]
+    assert n_rows == (2 * len(ytr) if robust else len(ytr) - int(np.ceil(0.15 * len(ytr))))
 
 
 def test_robust_preset_keeps_plain_probabilities_for_non_bagging_teachers(wine_split):
@@ -212,7 +220,12 @@ def _forest_xy(wine):
         (lambda: CREMBOClassifier(delta=1.5), {}, ValueError, "delta"),
         (lambda: CREMBOClassifier(validation_size=0), {}, ValueError, "validation_size"),
         (lambda: CREMBOClassifier(validation_size=1.0), {}, ValueError, "validation_size"),
-        (lambda: CREMBOClassifier(validation_size=0.01), {}, ValueError, "validation_size"),
+        (
+            lambda: CREMBOClassifier(validation_size=0.01, preset="paper"),
+            {},
+            ValueError,
+            "validation_size",
+        ),
         (lambda: CREMBOClassifier(preset="best"), {}, ValueError, "preset"),
         (lambda: CREMBOClassifier(depth_quantile=1.0), {}, ValueError, "depth_quantile"),
         (lambda: CREMBOClassifier(threshold_cv=1), {}, ValueError, "threshold_cv"),

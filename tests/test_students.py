@@ -98,6 +98,7 @@ def test_crembo_and_memo_pass_the_belief_to_the_student(wine):
         assert model.student_.tie_scores_ is not None
         again = clone(model).fit(X, y)
         np.testing.assert_array_equal(again.predict(X), model.predict(X))
-    assert CREMBOClassifier(random_state=0).fit(X, y).student_.tie_break == "index"
+    assert CREMBOClassifier(preset="paper").fit(X, y).student_.tie_break == "index"
+    assert CREMBOClassifier().fit(X, y).student_.tie_break == "belief"  # the default preset
     with pytest.raises(ValueError, match="tie_break"):
         CREMBOClassifier(tie_break="first").fit(X, y)

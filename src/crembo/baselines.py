@@ -24,13 +24,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from crembo.estimator import CREMBOClassifier, SurrogateClassifier
+from crembo.estimator import PRESETS, CREMBOClassifier, SurrogateClassifier
 
 TEACHERS = ("rf", "nn")
 CLASS_WEIGHTS = ("balanced", "none")
 #: The same choices as enums, for the command line's options.
 TeacherKind = Enum("TeacherKind", {t: t for t in TEACHERS}, type=str)
 ClassWeightKind = Enum("ClassWeightKind", {c: c for c in CLASS_WEIGHTS}, type=str)
+PresetKind = Enum("PresetKind", {p: p for p in PRESETS}, type=str)
 
 
 class EpochSelectedMLP(ClassifierMixin, BaseEstimator):
@@ -231,7 +232,7 @@ ABLATION = {
 def _variant(options):
     def build(teacher, student, rs, max_candidates=None, **_):
         params = {"preset": "paper", **options}
-        honest = params.get("honest_belief") or params["preset"] == "robust"
+        honest = params.get("honest_belief", PRESETS[params["preset"]]["honest_belief"])
         return CREMBOClassifier(
             clone(teacher) if honest else teacher,
             student,

@@ -315,6 +315,7 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
                     crembo = CREMBOClassifier(
                         None,
                         TorchAllowedLabelClassifier(s, **kw),
+                        preset="paper",
                         delta=protocol.delta,
                         validation_size=protocol.validation_size,
                         epsilon=protocol.epsilon,
