@@ -4,6 +4,10 @@ Command (resumable: rerun the same command to finish or extend a run)::
 
     python benchmarks/ablation.py --repeats 5 --out runs/ablation
 
+``--merge runs/a,runs/b`` fits nothing: it prints the tables of the finished runs in those
+folders together (a method found in several folders is taken from the first; the teacher,
+BM and VT are the same in all of them, since the seeds are).
+
 Protocol: the fair one (shuffled stratified folds, no class weights, forest of 100 trees of
 depth 12 or the paper's net, depth-4 students). Each repeat holds out 15 % of the rows as a
 test set and runs 10-fold cross-validation on the rest (the robustness experiment), so every
@@ -40,13 +44,12 @@ FIRST_PASS = (
 
 
 def run(datasets, teachers, repeats, out: Path, n_jobs: int, methods):
-    frames = []
+    """Run (or resume) every data set with every teacher; the table of :func:`collect`."""
     for teacher in teachers:
         for name in datasets:
-            folder = out / f"{name}-{teacher}"
-            summary = robustness(
+            robustness(
                 name,
-                folder,
+                out / f"{name}-{teacher}",
                 teacher=teacher,
                 folds=10,
                 repeats=repeats,
@@ -57,27 +60,46 @@ def run(datasets, teachers, repeats, out: Path, n_jobs: int, methods):
                 n_jobs=n_jobs,
                 progress=True,
             )
-            records = pd.read_csv(folder / "records.csv")
-            records = records[records["repeat"] < repeats]
-            acc = records.groupby("method")["accuracy"].mean()
-            for method, entry in summary["methods"].items():
-                frames.append(
-                    {
-                        "teacher": teacher,
-                        "dataset": name,
-                        "method": method,
-                        "accuracy": acc[method],
-                        "agreement": entry["agreement"],
-                    }
-                )
-            paired = records.pivot_table(
-                index=["repeat", "fold"], columns="method", values="accuracy"
-            )
-            paired.to_csv(folder / "paired_accuracy.csv")
-    return pd.DataFrame(frames)
+    return collect([out], teachers, datasets, repeats)
 
 
-def variant_summary(table: pd.DataFrame, out: Path, teachers, variants) -> pd.DataFrame:
+def collect(folders, teachers, datasets, repeats):
+    """Mean accuracy, agreement and per-student accuracies of the finished runs in ``folders``.
+
+    Returns ``(table, paired)``: one row per teacher, data set and method, and
+    ``paired[(teacher, dataset, method)]`` = accuracy per (repeat, fold).
+    """
+    frames, paired = [], {}
+    for folder in folders:
+        for teacher in teachers:
+            for name in datasets:
+                run_dir = Path(folder) / f"{name}-{teacher}"
+                if not (run_dir / "summary.json").exists():
+                    continue
+                summary = json.loads((run_dir / "summary.json").read_text())
+                records = pd.read_csv(run_dir / "records.csv")
+                records = records[records["repeat"] < repeats]
+                for method, entry in summary["methods"].items():
+                    key = (teacher, name, method)
+                    if key in paired:
+                        continue
+                    acc = records[records["method"] == method].set_index(["repeat", "fold"])
+                    paired[key] = acc["accuracy"]
+                    frames.append(
+                        {
+                            "teacher": teacher,
+                            "dataset": name,
+                            "method": method,
+                            "accuracy": acc["accuracy"].mean(),
+                            "agreement": entry["agreement"],
+                            "students": len(acc),
+                        }
+                    )
+    return pd.DataFrame(frames), paired
+
+
+def variant_summary(table: pd.DataFrame, paired, teachers, variants) -> pd.DataFrame:
+    """Each variant against the better of BM and VT, over the data sets it ran on."""
     rows = []
     for teacher in teachers:
         t = table[table["teacher"] == teacher]
@@ -86,32 +108,36 @@ def variant_summary(table: pd.DataFrame, out: Path, teachers, variants) -> pd.Da
         best = acc[["BM", "VT"]].max(axis=1)
         best_agr = agr[["BM", "VT"]].max(axis=1)
         for v in variants:
-            diff = acc[v] - best
-            signs = _paired_signs(out, acc.index, teacher, v)
+            if v not in acc:
+                continue
+            ran = acc[v].notna()
+            diff = (acc[v] - best)[ran]
+            agr_wins = (agr[v] > best_agr + 1e-9)[ran]
             rows.append(
                 {
                     "teacher": teacher,
                     "variant": v,
-                    "mean acc": acc[v].mean(),
+                    "data sets": int(ran.sum()),
+                    "mean acc": acc[v][ran].mean(),
                     "diff vs best(BM,VT)": diff.mean(),
                     "sets won/tied/lost": f"{(diff > 1e-9).sum()}/{(diff.abs() <= 1e-9).sum()}/"
                     f"{(diff < -1e-9).sum()}",
                     "worst set diff": diff.min(),
-                    "mean agreement": agr[v].mean(),
-                    "agreement > both": f"{(agr[v] > best_agr + 1e-9).sum()}/{len(agr)}",
-                    "paired +/=/-": signs,
+                    "mean agreement": agr[v][ran].mean(),
+                    "agreement diff": (agr[v] - best_agr)[ran].mean(),
+                    "agreement > both": f"{agr_wins.sum()}/{int(ran.sum())}",
+                    "paired +/=/-": _paired_signs(paired, acc, teacher, v),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _paired_signs(out, datasets, teacher, variant):
+def _paired_signs(paired, acc, teacher, variant):
     """Students where the variant beats / ties / loses to the better baseline of that set."""
     plus = tie = minus = 0
-    for name in datasets:
-        paired = pd.read_csv(out / f"{name}-{teacher}" / "paired_accuracy.csv")
-        better = "BM" if paired["BM"].mean() >= paired["VT"].mean() else "VT"
-        d = paired[variant] - paired[better]
+    for name in acc.index[acc[variant].notna()]:
+        better = "BM" if acc.loc[name, "BM"] >= acc.loc[name, "VT"] else "VT"
+        d = (paired[(teacher, name, variant)] - paired[(teacher, name, better)]).dropna()
         plus, tie, minus = (
             plus + (d > 1e-12).sum(),
             tie + (d.abs() <= 1e-12).sum(),
@@ -132,13 +158,18 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="runs/ablation")
     parser.add_argument("--variants", default=",".join(FIRST_PASS))
+    parser.add_argument("--merge", default=None, help="folders of finished runs; fits nothing")
     args = parser.parse_args()
     out = Path(args.out)
     datasets = args.datasets.split(",")
     teachers = args.teachers.split(",")
     variants = args.variants.split(",")
     methods = ("teacher", "BM", "VT", *variants)
-    table = run(datasets, teachers, args.repeats, out, args.n_jobs, methods)
+    if args.merge:
+        table, paired = collect(args.merge.split(","), teachers, datasets, args.repeats)
+        variants = [v for v in variants if v in set(table["method"])]
+    else:
+        table, paired = run(datasets, teachers, args.repeats, out, args.n_jobs, methods)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
     for teacher in teachers:
@@ -146,18 +177,25 @@ def main():
             wide = table[table["teacher"] == teacher].pivot(
                 index="method", columns="dataset", values=what
             )
-            wide = wide.loc[list(methods)]
+            wide = wide.loc[[m for m in methods if m in wide.index]]
             wide["mean"] = wide.mean(axis=1)
             print(f"\n## {what} (teacher {teacher}, {args.repeats} repeats × 10 folds)\n")
             print(_markdown((wide * 100).round(1).reset_index()))
-    summary = variant_summary(table, out, teachers, variants)
+    summary = variant_summary(table, paired, teachers, variants)
     print("\n## variants against the better of BM and VT (points of accuracy)\n")
     shown = summary.copy()
-    for col in ("mean acc", "diff vs best(BM,VT)", "worst set diff", "mean agreement"):
+    for col in (
+        "mean acc",
+        "diff vs best(BM,VT)",
+        "worst set diff",
+        "mean agreement",
+        "agreement diff",
+    ):
         shown[col] = (shown[col] * 100).round(2)
     print(_markdown(shown))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ablation.json").write_text(json.dumps(table.to_dict(orient="records"), indent=1))
+    if not args.merge:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "ablation.json").write_text(json.dumps(table.to_dict(orient="records"), indent=1))
 
 
 if __name__ == "__main__":
