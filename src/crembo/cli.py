@@ -141,7 +141,10 @@ def demo(
 
 def _synthetic_note(model, n_real) -> str:
     """What the leaves' row counts hold when MUNGE rows joined the fit."""
-    n_rows = int(model.student_.estimator_.tree_.n_node_samples[0])
+    tree = getattr(model.student_, "estimator_", None)
+    if not hasattr(tree, "tree_"):
+        return ""
+    n_rows = int(tree.tree_.n_node_samples[0])
     if n_rows <= n_real:
         return ""
     return f"; row counts include {n_rows - n_real} teacher-labelled synthetic rows"
