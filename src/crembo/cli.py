@@ -72,7 +72,11 @@ def demo(
         0, "--seed", metavar="INT", help="Seed of the folds, the teacher and the students."
     ),
     n_jobs: int = typer.Option(
-        1, "--n-jobs", metavar="N", help="Folds run in parallel (joblib); -1 uses every core."
+        -1,
+        "--n-jobs",
+        metavar="N",
+        help="Folds run in parallel (joblib); -1 (default) uses every core, 1 none. The "
+        "results do not depend on it.",
     ),
 ):
     """Compress a random forest into depth-4 trees on a bundled data set, and compare.
