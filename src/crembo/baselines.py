@@ -225,6 +225,7 @@ ABLATION = {
         "augment": 1.0,
         "threshold_cv": 5,
     },
+    "CREMBO+tie+aug3+cv5": {"tie_break": "belief", "augment": 3.0, "threshold_cv": 5},
     "CREMBO-robust": {"preset": "robust"},
 }
 
