@@ -5,6 +5,11 @@ with the highest probability of being allowed. Columns that are constant (a clas
 everywhere or nowhere) are not fitted: their probability is that constant, which keeps
 learners that refuse single-class targets working and saves fits.
 
+``shrinkage=λ > 0`` applies hierarchical shrinkage (Agarwal et al. 2022; see
+:mod:`crembo.students.shrinkage`) to a tree student's allowed-probabilities after the fit, by
+rewriting the tree's node values: the fitted tree stays a plain scikit-learn tree that predicts
+what the student predicts.
+
 Where several classes are equally likely to be allowed (a leaf in which two classes are
 allowed at every row, common at low thresholds) the paper's student takes the lowest class
 index. ``tie_break="belief"`` takes instead the class the teacher believes in most there: the
@@ -23,6 +28,8 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import get_tags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+from crembo.students.shrinkage import check_shrinkage, shrink_tree_values
 
 # Learners that take multi-label targets although their tags do not say so.
 _NATIVE_MULTILABEL = (MLPClassifier,)
@@ -64,6 +71,10 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         the one with the highest mean teacher belief among the fitted rows of the same leaf
         (a tree) or of the whole sample (other learners); ``"belief"`` needs ``belief`` in
         :meth:`fit`.
+    shrinkage : float, default=0.0
+        Hierarchical shrinkage strength λ ≥ 0 of a decision-tree student: each node's
+        allowed-probabilities are shrunk toward its ancestors', damped by ``1 + λ / N(parent)``
+        (imodels' ``HSTree``). 0 is the plain tree, bit for bit; other students need 0.
 
     Attributes
     ----------
@@ -80,9 +91,10 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         or over the sample, shape (n_classes,). None with ``tie_break="index"``.
     """
 
-    def __init__(self, estimator, tie_break="index"):
+    def __init__(self, estimator, tie_break="index", shrinkage=0.0):
         self.estimator = estimator
         self.tie_break = tie_break
+        self.shrinkage = shrinkage
 
     def fit(self, X, Y, sample_weight=None, belief=None):
         """Fit to a multi-hot matrix ``Y`` of shape (n_samples, n_classes).
@@ -107,6 +119,12 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
             belief = np.asarray(belief, dtype=np.float64)
             if belief.shape != Y.shape:
                 raise ValueError(f"belief must have the shape of Y, {Y.shape}; got {belief.shape}.")
+        shrinkage = check_shrinkage(self.shrinkage)
+        if shrinkage > 0 and not _is_tree(self.estimator):
+            raise ValueError(
+                f"shrinkage={self.shrinkage!r} needs a decision-tree student "
+                f"(DecisionTreeClassifier); got {type(self.estimator).__name__}. Use shrinkage=0."
+            )
         if not hasattr(self.estimator, "predict_proba"):
             raise TypeError(
                 f"student: {type(self.estimator).__name__} has no predict_proba; an allowed-"
@@ -143,6 +161,11 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
                 if explained is None:
                     raise
                 raise explained from exc
+            if shrinkage > 0:
+                # in place: the fitted tree itself predicts the shrunk probabilities, so an
+                # exported copy of it needs nothing else
+                tree = self.estimator_.tree_
+                tree.value[...] = shrink_tree_values(tree, shrinkage)
         self.tie_scores_ = None
         if self.tie_break == "belief":
             self.tie_scores_ = self._mean_belief(X, belief, sample_weight)
