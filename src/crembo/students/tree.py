@@ -190,11 +190,19 @@ def _allowed_label_view(student: AllowedLabelClassifier) -> TreeView:
     class_lists = [est.classes_] if n_out == 1 else est.classes_
     value = t.value  # (n_nodes, n_outputs, max_n_classes): per-output class fractions
     scores = np.tile(np.nan_to_num(student.constant_), (t.node_count, 1))
+    # the student reads P(allowed) straight from the node values when every output is 0/1
+    # (its fast path): no division here either, so ties compare exactly as in predict
+    raw = all(len(cls) == 2 for cls in class_lists)
     for k, (col, cls) in enumerate(zip(student.active_, class_lists, strict=True)):
         v = value[:, k, : len(cls)]
         hit = np.flatnonzero(np.asarray(cls) == 1)
-        total = np.maximum(v.sum(axis=1), 1e-300)
-        scores[:, col] = v[:, hit[0]] / total if hit.size else 0.0
+        if not hit.size:
+            scores[:, col] = 0.0
+        elif raw:
+            scores[:, col] = v[:, hit[0]]
+        else:
+            total = v.sum(axis=1)
+            scores[:, col] = v[:, hit[0]] / np.where(total == 0, 1.0, total)
     predicted = break_ties(scores, getattr(student, "tie_scores_", None)).argmax(axis=1)
     return _view(t, scores, predicted, allowed=True, columns=np.arange(c))
 
