@@ -507,6 +507,7 @@ CLI_CASES = {
         lambda f, t: ["experiment", "dnn", "--dataset", "cifar10", "--out", t / "out"],
         ("cifar",),
         ("out",),
+        needs=("torch",),  # without torch the command answers "needs torch" first
     ),
     "dnn-one-row": CliCase(
         lambda f, t: ["experiment", "dnn", "--max-rows", "1", "--out", t / "out"],
