@@ -224,3 +224,22 @@ def test_non_tree_students_are_refused():
     assert model.student_.estimator_ is not None
     with pytest.raises(TypeError, match="decision tree"):
         to_sklearn(model)
+
+
+@pytest.mark.parametrize("tie_break", ["index", "belief"])
+def test_shrunk_allowed_label_student(tie_break):
+    X, y = load_wine(return_X_y=True)
+    belief = _teacher().fit(X, y).predict_proba(X)
+    Y = (belief >= 0.3).astype(np.uint8)
+    plain = AllowedLabelClassifier(DecisionTreeClassifier(max_depth=4, random_state=0))
+    student = AllowedLabelClassifier(
+        DecisionTreeClassifier(max_depth=4, random_state=0), tie_break=tie_break, shrinkage=20.0
+    ).fit(X, Y, belief=belief)
+    plain.fit(X, Y)
+    tree = to_sklearn(student)
+    Z = _probe_rows(X)
+    np.testing.assert_array_equal(tree.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(tree.predict(Z), student.predict(Z))
+    np.testing.assert_allclose(tree.predict_proba(Z), student.predict_proba(Z), atol=1e-9)
+    # shrinkage moved the probabilities, and the exported tree carries the moved ones
+    assert np.abs(tree.predict_proba(Z) - plain.predict_proba(Z)).max() > 1e-3

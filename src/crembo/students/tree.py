@@ -39,6 +39,9 @@ class TreeView:
         Whether ``scores`` are allowed-label probabilities.
     columns : ndarray
         Position in the model's ``classes_`` of each column of ``scores``.
+    missing_left : ndarray of bool or None
+        Whether rows missing the split feature go left (scikit-learn's
+        ``missing_go_to_left``); None for a constant student.
     """
 
     left: np.ndarray
@@ -50,6 +53,7 @@ class TreeView:
     predicted: np.ndarray
     allowed_labels: bool
     columns: np.ndarray
+    missing_left: np.ndarray | None = None
 
     @property
     def is_leaf(self) -> np.ndarray:
@@ -102,6 +106,112 @@ def n_leaves(model) -> int:
     return tree_view(model).n_leaves
 
 
+def rules(
+    model,
+    feature_names=None,
+    class_names=None,
+    *,
+    X=None,
+    y=None,
+    digits: int = 3,
+    merge: bool = True,
+    missing="auto",
+) -> str:
+    """The tree student as nested if/else rules, one leaf per ``predict`` line.
+
+    Parameters
+    ----------
+    model : fitted model or tree student (see :func:`tree_view`)
+    feature_names : sequence of str, optional
+        Defaults to the model's ``feature_names_in_`` (fitted on a data frame), else
+        ``x[0]``, ``x[1]``, ... A one-hot column named ``col=value`` (the naming of
+        ``crembo.datasets``) reads as ``col == value`` / ``col != value``.
+    class_names : sequence of str, optional
+        Aligned with the model's ``classes_``; defaults to the labels themselves.
+    X : array-like of shape (n_samples, n_features), optional
+        Rows to count per leaf (real rows: the counts stored in the tree include the
+        synthetic rows a model with ``augment > 0`` was fitted on). Also tells which
+        features have missing values (``missing="auto"``).
+    y : array-like of shape (n_samples,), optional
+        Labels of ``X``: each leaf then says how many of its rows have the class it predicts.
+    digits : int, default=3
+        Significant digits of the thresholds, at least; more where two different thresholds
+        on one feature would read the same.
+    merge : bool, default=True
+        Collapse a split whose leaves all predict the same class into one rule (the student
+        predicts the same either way; the counts and scores shown are the split node's).
+    missing : {"auto", True, False}, default="auto"
+        Say where rows missing a feature go (scikit-learn sends them one way at every
+        split): for every feature (True), none (False), or the features with missing values
+        in ``X`` ("auto"; none without ``X``). A split of missing from present values always
+        reads ``col is missing``.
+
+    Returns
+    -------
+    rules : str
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from crembo import CREMBOClassifier
+    >>> from crembo.students.tree import rules
+    >>> data = load_iris(as_frame=True)
+    >>> model = CREMBOClassifier(preset="paper", random_state=0).fit(data.data, data.target)
+    >>> print(rules(model, class_names=data.target_names).splitlines()[0])  # doctest: +SKIP
+    if petal length (cm) <= 2.45:
+    """
+    if missing not in ("auto", True, False):
+        raise ValueError(f"missing must be 'auto', True or False; got {missing!r}.")
+    if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 1:
+        raise ValueError(f"digits must be an integer >= 1; got {digits!r}.")
+    view = tree_view(model)
+    n_features = _n_features(model, view)
+    if feature_names is None:
+        feature_names = getattr(model, "feature_names_in_", None)
+    features = _names(feature_names, n_features, "x[{}]", "feature_names")
+    classes = class_labels(model, view, class_names)
+    same = uniform_subtrees(view) if merge else view.is_leaf
+    label = "P(allowed)" if view.allowed_labels else "P"
+    counts = _node_counts(model, view, X, y, n_features)
+    noted = _missing_features(missing, X, n_features)
+    thresholds = _threshold_text(view, digits)
+    fitted_rows = "rows" if counts is not None or not _has_synthetic_rows(model) else "fitted rows"
+    lines: list[str] = []
+
+    def leaf(node, indent):
+        scores = _top_scores(view.scores[node], classes)
+        if counts is None:
+            n = f"{view.samples[node]} {fitted_rows}"
+        else:
+            n = _rows(counts[0][node])
+            if counts[1] is not None:
+                n += f", {counts[1][node]} of them {classes[view.predicted[node]]}"
+        lines.append(f"{indent}predict {classes[view.predicted[node]]!s}  # {n}; {label} {scores}")
+
+    # iterative pre-order walk: depth is small, but no recursion limit to think about
+    # (node, depth, features known to be present on the path: no "or missing" below there)
+    stack = [(0, 0, frozenset())]
+    while stack:
+        node, depth, present = stack.pop()
+        if isinstance(node, str):
+            lines.append(node)
+            continue
+        indent = "    " * depth
+        if same[node]:
+            leaf(node, indent)
+            continue
+        f = int(view.feature[node])
+        first, cond, second, note = _split_text(view, node, features, thresholds, noted - present)
+        below = (present, present)
+        if not np.isfinite(view.threshold[node]):  # the second branch holds the present rows
+            below = (present, present | {f})
+        stack.append((second, depth + 1, below[1]))
+        stack.append((f"{indent}else:{note}", depth, present))
+        stack.append((first, depth + 1, below[0]))
+        lines.append(f"{indent}if {cond}:")
+    return "\n".join(lines)
+
+
 def tree_rules(
     model,
     feature_names=None,
@@ -110,57 +220,33 @@ def tree_rules(
     decimals: int = 3,
     merge: bool = True,
 ) -> str:
-    """The tree student as nested if/else rules.
+    """:func:`rules` under its former name (``decimals`` is now ``digits``)."""
+    return rules(model, feature_names, class_names, digits=decimals, merge=merge)
 
-    Parameters
-    ----------
-    model : fitted model or tree student (see :func:`tree_view`)
-    feature_names : sequence of str, optional
-        Defaults to ``x[0]``, ``x[1]``, ...
-    class_names : sequence of str, optional
-        Defaults to the model's ``classes_`` (or class indices).
-    decimals : int, default=3
-        Decimals of the split thresholds.
-    merge : bool, default=True
-        Collapse a split whose leaves all predict the same class into one rule (the student
-        predicts the same either way; the samples and scores shown are the split node's).
 
-    Returns
-    -------
-    rules : str
+def describe(model) -> str:
+    """A fitted model's text form: one line about it, then its rules (its repr if unfitted).
+
+    What ``print(model)`` shows for CREMBO and MEMO models.
     """
-    view = tree_view(model)
-    n_features = _n_features(model, view)
-    features = _names(feature_names, n_features, "x[{}]", "feature_names")
-    classes = class_labels(model, view, class_names)
-    same = uniform_subtrees(view) if merge else view.is_leaf
-    label = "P(allowed)" if view.allowed_labels else "P"
-    lines: list[str] = []
-
-    def leaf(node, indent):
-        scores = _top_scores(view.scores[node], classes)
-        lines.append(
-            f"{indent}predict {classes[view.predicted[node]]!s}"
-            f"  # {_rows(view.samples[node])}; {label} {scores}"
-        )
-
-    # iterative pre-order walk: depth is small, but no recursion limit to think about
-    stack = [(0, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, str):
-            lines.append(node)
-            continue
-        indent = "    " * depth
-        if same[node]:
-            leaf(node, indent)
-            continue
-        cond = f"{features[view.feature[node]]} <= {view.threshold[node]:.{decimals}f}"
-        stack.append((view.right[node], depth + 1))
-        stack.append((f"{indent}else:", depth))
-        stack.append((view.left[node], depth + 1))
-        lines.append(f"{indent}if {cond}:")
-    return "\n".join(lines)
+    if not hasattr(model, "student_"):
+        return repr(model)
+    try:
+        view = tree_view(model)
+    except TypeError:
+        return f"{model!r}\n(student: {type(model.student_).__name__}; no rules to show)"
+    parts = [f"a tree of depth {view.max_depth} with {view.n_leaves} leaves"]
+    theta = getattr(model, "threshold_", None)
+    memo = getattr(model, "memo_threshold_", None)
+    if theta is not None:
+        parts.append(f"θ = {theta:.4g}" + ("" if memo is None else f" (MEMO's θ* = {memo:.4g})"))
+    depth = getattr(model, "depth_", None)
+    if depth is not None:
+        parts.append(f"measured depth {depth:.3g}")
+    head = f"{type(model).__name__}: " + ", ".join(parts) + "."
+    if _has_synthetic_rows(model):
+        head += " Row counts include the synthetic rows of the fit."
+    return head + "\n" + rules(model)
 
 
 def _allowed_label_view(student: AllowedLabelClassifier) -> TreeView:
@@ -218,6 +304,7 @@ def _view(t, scores, predicted, allowed, columns) -> TreeView:
         predicted=predicted,
         allowed_labels=allowed,
         columns=columns,
+        missing_left=np.asarray(t.missing_go_to_left, dtype=bool).copy(),
     )
 
 
@@ -283,3 +370,122 @@ def _top_scores(scores, classes, shown: int = 4) -> str:
 
 def _rows(n) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _one_hot(name: str):
+    """``(column, value)`` of a one-hot column named ``column=value``, else None."""
+    column, sep, value = name.partition("=")
+    return (column, value) if sep and column and value else None
+
+
+def _split_text(view, node, features, thresholds, noted):
+    """``(first child, condition, second child, else-comment)`` of a split node."""
+    f = int(view.feature[node])
+    name, t = features[f], float(view.threshold[node])
+    left, right = int(view.left[node]), int(view.right[node])
+    missing_left = bool(view.missing_left[node])
+    if not np.isfinite(t):  # present values one way, missing ones the other
+        if missing_left:
+            return left, f"{name} is missing", right, ""
+        return right, f"{name} is missing", left, ""
+    shown = f in noted
+    hot = _one_hot(name)
+    if hot is not None and 0.0 <= t < 1.0:  # real rows hold 0 or 1: left is "not this value"
+        column, value = hot
+        cond = f"{column} == {value}"
+        if shown and not missing_left:
+            return right, f"{cond} or {column} is missing", left, f"  # {column} != {value}"
+        return right, cond, left, f"  # {column} != {value}" + (" or missing" if shown else "")
+    cond = f"{name} <= {thresholds[node]}"
+    if shown and missing_left:
+        return left, f"{cond} or {name} is missing", right, ""
+    return left, cond, right, f"  # {name} > {thresholds[node]} or missing" if shown else ""
+
+
+def _threshold_text(view, digits) -> dict:
+    """Each split's threshold as text: ``digits`` significant digits, more where two
+    different thresholds of one feature would otherwise read the same."""
+    split = np.flatnonzero((view.left >= 0) & np.isfinite(view.threshold))
+    out = {}
+    for f in np.unique(view.feature[split]):
+        nodes = split[view.feature[split] == f]
+        values = np.unique(view.threshold[nodes])
+        for d in range(digits, 18):
+            text = [_fixed(v, d) for v in values]
+            if len(set(text)) == values.size:
+                break
+        else:
+            text = [repr(float(v)) for v in values]
+        lookup = dict(zip(values.tolist(), text, strict=True))
+        for node in nodes:
+            out[int(node)] = lookup[float(view.threshold[node])]
+    return out
+
+
+def _fixed(value: float, digits: int) -> str:
+    """``value`` in fixed notation with at least ``digits`` significant digits."""
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(value)))))
+    return f"{value:.{decimals}f}"
+
+
+def _node_counts(model, view, X, y, n_features):
+    """Rows of ``X`` reaching each node, and among them those of the node's predicted class."""
+    if X is None:
+        if y is not None:
+            raise ValueError("y needs X: the rows whose labels they are.")
+        return None
+    Xa = np.asarray(X, dtype=np.float32)
+    if Xa.ndim != 2 or Xa.shape[1] != n_features:
+        raise ValueError(f"X must have shape (n_samples, {n_features}); got {Xa.shape}.")
+    from crembo.students.export import to_sklearn  # export builds on this module
+
+    path = to_sklearn(model).tree_.decision_path(np.ascontiguousarray(Xa)).tocsc()
+    counts = np.diff(path.indptr)
+    if y is None:
+        return counts, None
+    y = np.asarray(y)
+    if y.shape != (Xa.shape[0],):
+        raise ValueError(
+            f"y must have shape ({Xa.shape[0]},), one label per row of X; got {y.shape}."
+        )
+    labels = _class_values(model, view)
+    wanted = labels[view.predicted]  # the label each node predicts
+    hit = np.zeros(view.left.size, dtype=np.int64)
+    rows, nodes = path.nonzero()
+    ok = y[rows] == wanted[nodes]
+    np.add.at(hit, nodes[ok], 1)  # one entry per (row, node on its path): depth x rows
+    return counts, hit
+
+
+def _class_values(model, view) -> np.ndarray:
+    """The label of each column of ``view.scores``, as ``y`` holds them."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return np.asarray(view.columns)
+    return np.asarray(classes)[view.columns]
+
+
+def _missing_features(missing, X, n_features) -> set:
+    if missing is True:
+        return set(range(n_features))
+    if missing is False or X is None:
+        return set()
+    Xa = np.asarray(X, dtype=np.float64)
+    return set(np.flatnonzero(np.isnan(Xa).any(axis=0)).tolist())
+
+
+def _has_synthetic_rows(model) -> bool:
+    """Whether the model's student was fitted on synthetic (MUNGE) rows besides the real ones."""
+    n = getattr(model, "n_synthetic_", None)
+    if n is not None:
+        return n > 0
+    config = getattr(model, "config_", None)
+    augment = getattr(config, "augment", None)
+    if augment is None and hasattr(model, "_resolved"):
+        try:
+            augment = model._resolved("augment")
+        except (AttributeError, KeyError, ValueError):
+            augment = None
+    return bool(augment) and getattr(model, "belief_kind_", "") != "given"
