@@ -1,0 +1,656 @@
+"""Allowed-label trees for many thresholds and row sets at once, in pure NumPy.
+
+Usage
+-----
+>>> trees = grow_allowed_label_trees(
+...     X, belief, thresholds, masks=fold_masks, max_depth=4, shrinkage=(0.0, 10.0)
+... )  # doctest: +SKIP
+>>> pred = trees.predict(X_val)  # (families, thresholds, shrinkage, rows)  # doctest: +SKIP
+>>> one = trees.tree(m=0, t=5, l=0)  # one tree, scikit-learn node order  # doctest: +SKIP
+
+``masks[m]`` selects the rows tree family ``m`` is fitted on (for a k-fold threshold choice:
+one mask per fold and one of all rows). For every family and every threshold ``θ_t`` the
+result holds the tree a multi-output Gini ``DecisionTreeClassifier`` would grow on
+``Y_t = belief >= θ_t`` (on binned features: exact where a feature has at most ``max_bins``
+distinct values), predicting like :class:`~crembo.students.sklearn.AllowedLabelClassifier`.
+The trees of neighbouring thresholds are grown together: a *group* is one node's row set
+shared by a contiguous range of thresholds, its split search is one histogram for the whole
+range, and the range is cut only where the thresholds choose different splits.
+``trees.n_groups_`` (nodes grown) against ``trees.n_nodes_`` (nodes of all the trees) says
+how much was shared.
+
+Ties between equal gains go to the lowest feature index, then the lowest bin (scikit-learn
+breaks them by a random feature order).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+# Same constants as crembo.students.sklearn (not imported: that module imports scikit-learn).
+_TIE_TOL = 1e-9
+_NUDGE = 1e-10
+#: scikit-learn's splitter never splits between feature values closer than this (float32).
+_FEATURE_THRESHOLD = np.float32(1e-7)
+#: A column counts as pure in a node when its minority weight is below this share of the node.
+_PURE_TOL = 1e-12
+#: Elements of one histogram chunk (states x features x bins x classes), about 32 MB.
+_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class TreeArrays:
+    """One tree of a batch, nodes in depth-first (left first) order as scikit-learn's ``tree_``.
+
+    Leaves have ``feature == -2``, ``threshold == -2.0`` and children ``-1``; a row goes left
+    where ``float32(x[feature]) <= threshold``. ``value`` holds the (shrunk) probability of
+    each class being allowed, ``allowed`` the unshrunk weighted share of rows allowing it,
+    ``impurity`` the Gini impurity summed over classes, ``tie_score`` the weighted mean belief
+    of the node's rows and ``prediction`` the class a row ending there gets.
+    """
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    children_left: np.ndarray
+    children_right: np.ndarray
+    value: np.ndarray
+    allowed: np.ndarray
+    impurity: np.ndarray
+    n_node_samples: np.ndarray
+    weighted_n_node_samples: np.ndarray
+    tie_score: np.ndarray
+    prediction: np.ndarray
+
+    @property
+    def node_count(self) -> int:
+        return int(self.feature.size)
+
+    @property
+    def is_leaf(self) -> np.ndarray:
+        return self.children_left < 0
+
+
+class BatchedTrees:
+    """Trees grown by :func:`grow_allowed_label_trees`, for every family, threshold and λ.
+
+    Attributes
+    ----------
+    thresholds_ : ndarray of shape (n_thresholds,)
+    shrinkage_ : ndarray of shape (n_shrinkage,)
+    n_families_ : int
+    n_features_in_ : int
+    n_groups_ : int
+        Distinct nodes grown (a row set shared by a range of thresholds counts once).
+    n_states_ : int
+        Distinct (node, allowed-label pattern) pairs: the split searches actually made.
+    n_nodes_ : int
+        Nodes of all ``n_families_ * n_thresholds`` trees counted separately: what one fit
+        per tree would grow.
+    """
+
+    def __init__(self, arrays, thresholds, shrinkage, n_families, n_features, n_classes):
+        self._a = arrays
+        self.thresholds_ = thresholds
+        self.shrinkage_ = shrinkage
+        self.n_families_ = n_families
+        self.n_features_in_ = n_features
+        self.n_classes_ = n_classes
+        self.n_groups_ = int(arrays["g_t0"].size)
+        self.n_states_ = int(arrays["s_feature"].size)
+        self.n_nodes_ = int(arrays["slot_state"].size)
+
+    def predict(self, X) -> np.ndarray:
+        """Class index predicted by every tree, shape (n_families, n_thresholds, n_shrinkage,
+        n_rows)."""
+        X32 = _check_X(X, "X", self.n_features_in_)
+        a = self._a
+        M, T, L = self.n_families_, self.thresholds_.size, self.shrinkage_.size
+        n = X32.shape[0]
+        out = np.empty((M, T, L, n), dtype=np.intp)
+        # rows in chunks: the routing arrays hold one entry per (family, threshold, row)
+        step = max(1, (1 << 21) // (M * T))
+        tt = np.arange(T)[None, :, None]
+        root = (a["slot_base"][:M, None] + np.arange(T)[None, :])[:, :, None]
+        for lo in range(0, n, step):
+            Xc = X32[lo : lo + step]
+            nc = Xc.shape[0]
+            rows = np.arange(nc)[None, None, :]
+            cur = np.broadcast_to(root, (M, T, nc)).copy()
+            for _ in range(a["n_levels"]):
+                st = a["slot_state"][cur]
+                f = a["s_feature"][st]
+                internal = f >= 0
+                if not internal.any():
+                    break
+                right = Xc[rows, np.maximum(f, 0)] > a["s_threshold"][st]
+                child = np.where(right, a["s_right"][st], a["s_left"][st])
+                moved = a["slot_base"][child] + tt - a["g_t0"][child]
+                cur = np.where(internal, moved, cur)
+            out[..., lo : lo + nc] = np.moveaxis(a["slot_pred"][:, cur], 0, 2)
+        return out
+
+    def tree(self, m: int, t: int, l: int = 0) -> TreeArrays:  # noqa: E741
+        """The tree of family ``m`` at threshold index ``t`` with shrinkage index ``l``."""
+        a = self._a
+        for name, v, size in (
+            ("m", m, self.n_families_),
+            ("t", t, self.thresholds_.size),
+            ("l", l, self.shrinkage_.size),
+        ):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < size:
+                raise ValueError(f"{name} must be an integer in [0, {size}); got {v!r}.")
+        slots = []
+        stack = [int(a["slot_base"][m] + t)]
+        while stack:  # depth-first, left child first: scikit-learn's node order
+            s = stack.pop()
+            slots.append(s)
+            st = a["slot_state"][s]
+            if a["s_feature"][st] >= 0:
+                kids = [
+                    a["slot_base"][g] + a["slot_t"][s] - a["g_t0"][g]
+                    for g in (a["s_left"][st], a["s_right"][st])
+                ]
+                stack.extend([int(kids[1]), int(kids[0])])
+        slots = np.asarray(slots)
+        index = np.full(a["slot_state"].size, -1)
+        index[slots] = np.arange(slots.size)
+        st = a["slot_state"][slots]
+        grp = a["slot_group"][slots]
+        leaf = a["s_feature"][st] < 0
+        left = np.full(slots.size, -1)
+        right = np.full(slots.size, -1)
+        inner = np.flatnonzero(~leaf)
+        for i in inner:
+            s = slots[i]
+            for out, g in ((left, a["s_left"][st[i]]), (right, a["s_right"][st[i]])):
+                out[i] = index[a["slot_base"][g] + a["slot_t"][s] - a["g_t0"][g]]
+        allowed = a["s_value"][st]
+        return TreeArrays(
+            feature=np.where(leaf, -2, a["s_feature"][st]),
+            threshold=np.where(leaf, -2.0, a["s_threshold"][st]),
+            children_left=left,
+            children_right=right,
+            value=a["slot_shrunk"][l, slots],
+            allowed=allowed,
+            impurity=(2 * allowed * (1 - allowed)).sum(axis=1),
+            n_node_samples=a["g_n"][grp],
+            weighted_n_node_samples=a["g_weight"][grp],
+            tie_score=a["g_belief"][grp],
+            prediction=a["slot_pred"][l, slots],
+        )
+
+    def __repr__(self):
+        return (
+            f"BatchedTrees(n_families={self.n_families_}, n_thresholds={self.thresholds_.size}, "
+            f"n_shrinkage={self.shrinkage_.size}, n_groups={self.n_groups_}, "
+            f"n_nodes={self.n_nodes_})"
+        )
+
+
+def grow_allowed_label_trees(
+    X,
+    belief,
+    thresholds,
+    masks=None,
+    *,
+    max_depth=4,
+    min_samples_split=2,
+    min_samples_leaf=1,
+    sample_weight=None,
+    max_bins=64,
+    shrinkage=(0.0,),
+    tie_break="index",
+) -> BatchedTrees:
+    """Grow the allowed-label tree of every (row family, threshold) pair in one pass.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Finite numbers (callers fall back to per-threshold fits for NaN).
+    belief : array-like of shape (n_samples, n_classes)
+        The teacher's belief, in [0, 1].
+    thresholds : array-like of shape (n_thresholds,)
+        Strictly increasing; tree ``t`` is fitted to ``belief >= thresholds[t]``.
+    masks : array-like of bool, shape (n_families, n_samples), default=None
+        Rows each family of trees is fitted on; None: one family of all rows.
+    max_depth : int or None, default=4
+    min_samples_split : int, default=2
+    min_samples_leaf : int, default=1
+        Rows (not weight) on each side of a split, as in scikit-learn.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative; rows of weight 0 are left out, as scikit-learn's trees do.
+    max_bins : int, default=64
+        Bins per feature, quantiles of its distinct values; a feature with at most this many
+        distinct values is split exactly as scikit-learn would.
+    shrinkage : tuple of float, default=(0.0,)
+        λ values of hierarchical shrinkage (Agarwal et al. 2022, as imodels' ``HSTree``);
+        0 is the plain tree.
+    tie_break : {"index", "belief"}, default="index"
+        Among classes equally likely (within 1e-9) to be allowed at a leaf: the lowest index,
+        or the highest weighted mean belief of the leaf's rows.
+
+    Returns
+    -------
+    BatchedTrees
+    """
+    X32 = _check_X(X, "X")
+    n, d = X32.shape
+    belief = _check_belief(belief, n)
+    thresholds = _check_thresholds(thresholds)
+    masks = _check_masks(masks, n)
+    w = _check_weight(sample_weight, n)
+    max_depth = _check_int(max_depth, "max_depth", 0, allow_none=True)
+    min_samples_split = _check_int(min_samples_split, "min_samples_split", 2)
+    min_samples_leaf = _check_int(min_samples_leaf, "min_samples_leaf", 1)
+    max_bins = _check_int(max_bins, "max_bins", 2)
+    shrinkage = _check_shrinkage(shrinkage)
+    if tie_break not in ("index", "belief"):
+        raise ValueError(f"tie_break must be 'index' or 'belief'; got {tie_break!r}.")
+    # as scikit-learn's trees: zero-weight rows take no part in the fit
+    masks = masks & (w > 0)[None, :]
+    empty = np.flatnonzero(~masks.any(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"masks: family {int(empty[0])} has no row of positive weight to fit a tree on."
+        )
+    used = masks.any(axis=0)
+    codes, lo, hi = _bin(X32, used, max_bins)
+    ranks = np.searchsorted(thresholds, belief.ravel(), side="right").reshape(belief.shape)
+    arrays = _grow(
+        codes,
+        lo,
+        hi,
+        ranks,
+        belief,
+        w,
+        masks,
+        thresholds.size,
+        max_depth if max_depth is not None else n,
+        max(min_samples_split, 2 * min_samples_leaf),  # scikit-learn's effective rule
+        min_samples_leaf,
+    )
+    _finish(arrays, masks.shape[0], thresholds.size, shrinkage, tie_break)
+    return BatchedTrees(arrays, thresholds, shrinkage, masks.shape[0], d, belief.shape[1])
+
+
+def _bin(X32, used, max_bins):
+    """Bin codes (n, d), and each bin's smallest and largest value (d, n_bins), NaN-padded."""
+    n, d = X32.shape
+    codes = np.empty((n, d), dtype=np.intp)
+    los, his = [], []
+    for f in range(d):
+        col = X32[:, f]
+        u = np.unique(col[used])
+        # values this close are one value to scikit-learn's splitter (never split between)
+        new = np.ones(u.size, dtype=bool)
+        new[1:] = u[1:] > u[:-1] + _FEATURE_THRESHOLD
+        starts = np.flatnonzero(new)
+        vmin = u[starts]
+        vmax = u[np.append(starts[1:] - 1, u.size - 1)]
+        if starts.size > max_bins:
+            cuts = np.unique(np.round(np.linspace(0, starts.size, max_bins + 1)).astype(np.intp))
+            vmin, vmax = vmin[cuts[:-1]], vmax[cuts[1:] - 1]
+        codes[:, f] = np.minimum(np.searchsorted(vmax, col, side="left"), vmax.size - 1)
+        los.append(vmin)
+        his.append(vmax)
+    B = max(v.size for v in los)
+    lo = np.full((d, B), np.nan)
+    hi = np.full((d, B), np.nan)
+    for f in range(d):
+        lo[f, : los[f].size] = los[f]
+        hi[f, : his[f].size] = his[f]
+    return codes, lo, hi
+
+
+def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_leaf):
+    """Breadth-first growth over all groups of a level at once; returns the node arrays."""
+    n, d = codes.shape
+    c = ranks.shape[1]
+    B = lo.shape[1]
+    M = masks.shape[0]
+    K = T + 1  # key = group * K + threshold index, sortable across groups
+    cell = codes + np.arange(d) * B  # histogram cell of each (row, feature)
+    unit = bool(np.all(w == 1.0))  # integer counts: bincount without weights
+    groups = {k: [] for k in ("g_t0", "g_t1", "g_parent", "g_depth", "g_n", "g_weight")}
+    groups["g_belief"] = []
+    states = {k: [] for k in ("s_group", "s_start", "s_feature", "s_threshold")}
+    states.update(s_left=[], s_right=[], s_value=[])
+    # level 0: one group per family, all thresholds
+    pair_group, pair_row = np.nonzero(masks)
+    t0 = np.zeros(M, dtype=np.intp)
+    t1 = np.full(M, T, dtype=np.intp)
+    parent = np.full(M, -1, dtype=np.intp)
+    goff = soff = 0
+    depth = 0
+    n_levels = 0
+    while t0.size:
+        n_levels += 1
+        G = t0.size
+        # --- states: the distinct allowed-label patterns of each group's rows over its range
+        rv = ranks[pair_row]  # (P, c)
+        pk = pair_group[:, None] * K + rv
+        inside = (rv > t0[pair_group, None]) & (rv < t1[pair_group, None])
+        keys = np.union1d(pk[inside], np.arange(G) * K + t0)
+        s_group = keys // K
+        s_start = keys % K
+        S = keys.size
+        base = np.searchsorted(s_group, np.arange(G))
+        n_st = np.diff(np.append(base, S))
+        local = np.arange(S) - base[s_group]
+        s_end = np.where(local + 1 < n_st[s_group], np.append(s_start[1:], 0), t1[s_group])
+        # q[i, k]: how many of the group's states allow class k at row i (the first q)
+        q = np.searchsorted(keys, pk, side="left") - base[pair_group, None]
+        wp = w[pair_row]
+        g_weight = np.bincount(pair_group, weights=wp, minlength=G)
+        g_n = np.bincount(pair_group, minlength=G)
+        g_bel = (
+            np.column_stack(
+                [
+                    np.bincount(pair_group, weights=wp * belief[pair_row, k], minlength=G)
+                    for k in range(c)
+                ]
+            )
+            / g_weight[:, None]
+        )
+        last = np.where(q > 0, base[pair_group, None] + q - 1, S)  # state it is last allowed in
+        pos = np.bincount(
+            (last * c + np.arange(c)).ravel(),
+            weights=np.repeat(wp, c),
+            minlength=(S + 1) * c,
+        )[: S * c].reshape(S, c)
+        _suffix_sum(pos, local, n_st[s_group])
+        N = g_weight[s_group][:, None]
+        value = pos / N
+        pure = (np.minimum(pos, N - pos) <= _PURE_TOL * N).all(axis=1)
+        can = ~pure & (g_n[s_group] >= min_split) & (depth < max_depth)
+        feature = np.full(S, -1, dtype=np.intp)
+        split_bin = np.zeros(S, dtype=np.intp)
+        threshold = np.full(S, np.nan)
+        cand = np.flatnonzero(np.bincount(s_group[can], minlength=G) > 0)
+        if cand.size:
+            order = np.argsort(pair_group, kind="stable")
+            pstart = np.searchsorted(pair_group[order], np.arange(G + 1))
+            ctx = dict(base=base, n_st=n_st, order=order, pstart=pstart, pair_row=pair_row, q=q)
+            ctx.update(w=w, lo=lo, hi=hi, min_leaf=min_leaf, unit=unit, cell=cell)
+            out = (feature, split_bin, threshold)
+            # groups in chunks that bound the histogram's memory
+            sizes = np.cumsum(n_st[cand]) * (d * B * c)
+            cut = np.searchsorted(sizes, np.arange(_CHUNK, sizes[-1], _CHUNK), side="right")
+            for part in np.split(cand, np.unique(cut[(cut > 0) & (cut < cand.size)])):
+                _split_chunk(part, ctx, *out)
+            feature[~can] = -1
+        # --- runs of consecutive states choosing the same split share their children
+        key = np.where(feature >= 0, feature * B + split_bin, -1)
+        new_run = np.ones(S, dtype=bool)
+        new_run[1:] = (local[1:] == 0) | (key[1:] != key[:-1])
+        new_run &= key >= 0
+        run_first = np.flatnonzero(new_run)
+        run_id = np.cumsum(new_run) - 1
+        R = run_first.size
+        left = np.full(S, -1, dtype=np.intp)
+        right = np.full(S, -1, dtype=np.intp)
+        inner = key >= 0
+        left[inner] = goff + G + 2 * run_id[inner]
+        right[inner] = left[inner] + 1
+        for name, v in (
+            ("g_t0", t0),
+            ("g_t1", t1),
+            ("g_parent", parent),
+            ("g_depth", np.full(G, depth)),
+            ("g_n", g_n),
+            ("g_weight", g_weight),
+            ("g_belief", g_bel),
+        ):
+            groups[name].append(v)
+        for name, v in (
+            ("s_group", s_group + goff),
+            ("s_start", s_start),
+            ("s_feature", feature),
+            ("s_threshold", threshold),
+            ("s_left", left),
+            ("s_right", right),
+            ("s_value", value),
+        ):
+            states[name].append(v)
+        if R == 0:
+            break
+        # --- the next level: two child groups per run, rows routed by the run's split
+        run_group = s_group[run_first]
+        run_last = _run_ends(inner, run_id)
+        run_f = feature[run_first]
+        run_b = split_bin[run_first]
+        n_runs = np.bincount(run_group, minlength=G)
+        first_run = np.cumsum(n_runs) - n_runs
+        rep = n_runs[pair_group]
+        src = np.repeat(np.arange(pair_group.size), rep)
+        within = np.arange(src.size) - np.repeat(np.cumsum(rep) - rep, rep)
+        run = first_run[pair_group[src]] + within
+        rows = pair_row[src]
+        side = codes[rows, run_f[run]] > run_b[run]
+        pair_group = 2 * run + side
+        pair_row = rows
+        t0 = np.repeat(s_start[run_first], 2)
+        t1 = np.repeat(s_end[run_last], 2)
+        parent = np.repeat(goff + run_group, 2)
+        goff += G
+        soff += S
+        depth += 1
+    out = {k: np.concatenate(v) for k, v in groups.items()}
+    out.update({k: np.concatenate(v) for k, v in states.items()})
+    out["n_levels"] = n_levels
+    return out
+
+
+def _run_ends(inner, run_id):
+    """Last state of each run (a run of split states stops at a leaf state or the next run)."""
+    idx = np.flatnonzero(inner)
+    return idx[np.append(np.flatnonzero(np.diff(run_id[idx])), idx.size - 1)]
+
+
+def _suffix_sum(a, local, n_st):
+    """In place: ``a[s] = sum of a[s:]`` within each group's consecutive states.
+
+    A loop over the local state index, from the last: each step adds the next state's row,
+    in the same order for every group, which keeps weighted sums reproducible.
+    """
+    has_next = local + 1 < n_st
+    for j in range(int(local.max(initial=0)) - 1, -1, -1):
+        s = np.flatnonzero((local == j) & has_next)
+        if s.size:
+            a[s] += a[s + 1]
+
+
+def _split_chunk(chunk, v, feature, split_bin, threshold):
+    """Best split of every state of the groups in ``chunk`` (one histogram for all)."""
+    lo, hi = v["lo"], v["hi"]
+    d, B = lo.shape
+    c = v["q"].shape[1]
+    min_leaf = v["min_leaf"]
+    base, n_st, order, pstart = v["base"], v["n_st"], v["order"], v["pstart"]
+    # states of the chunk, renumbered 0..Sc-1 group after group
+    st = np.concatenate([np.arange(base[g], base[g] + n_st[g]) for g in chunk])
+    Sc = st.size
+    Gc = chunk.size
+    lbase = np.cumsum(n_st[chunk]) - n_st[chunk]
+    pidx = np.concatenate([order[pstart[g] : pstart[g + 1]] for g in chunk])
+    lg = np.repeat(np.arange(Gc), pstart[chunk + 1] - pstart[chunk])  # local group of each pair
+    rows = v["pair_row"][pidx]
+    q = v["q"][pidx]  # (Pc, c)
+    unit = v["unit"]
+    wp = None if unit else v["w"][rows]
+    cell = v["cell"][rows]  # (Pc, d): feature * B + bin
+    dB = d * B
+    # positive weight per (state it is last allowed in, class, feature, bin); class-major
+    # blocks keep the per-class slices below contiguous
+    last = np.where(q > 0, lbase[lg][:, None] + q - 1, Sc)  # (Pc, c); Sc = not allowed
+    last *= c * dB
+    last += np.arange(0, c * dB, dB)
+    idx = (last[:, None, :] + cell[:, :, None]).ravel()
+    size = (Sc + 1) * c * dB
+    if unit:
+        hist = np.bincount(idx, minlength=size).astype(np.float64)
+    else:
+        hist = np.bincount(idx, weights=np.repeat(wp, d * c), minlength=size)
+    hist = hist[: Sc * c * dB].reshape(Sc, c * dB)
+    local = np.arange(Sc) - np.repeat(lbase, n_st[chunk])
+    s_lg = np.repeat(np.arange(Gc), n_st[chunk])
+    _suffix_sum(hist, local, n_st[chunk][s_lg])
+    Lpos = np.cumsum(hist.reshape(Sc, c, d, B), axis=3)
+    gcell = (cell + (lg * dB)[:, None]).ravel()
+    cnt = np.bincount(gcell, minlength=Gc * dB).reshape(Gc, d, B)
+    nL = np.cumsum(cnt, axis=2)
+    if unit:
+        NL = nL.astype(np.float64)
+    else:
+        wcnt = np.bincount(gcell, weights=np.repeat(wp, d), minlength=Gc * dB)
+        NL = np.cumsum(wcnt.reshape(Gc, d, B), axis=2)
+    n_all = nL[:, :1, -1:]
+    N_all = NL[:, :1, -1:]
+    ok = (nL >= min_leaf) & (n_all - nL >= min_leaf)  # (Gc, d, B)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_l = np.where(ok, 1.0 / NL, 0.0)[s_lg]
+        inv_r = np.where(ok, 1.0 / (N_all - NL), 0.0)[s_lg]
+    # multi-output Gini: the best split maximizes sum_k L_k²/N_L + R_k²/N_R; splits leaving
+    # too few rows on a side start at -inf (their terms are 0)
+    gain = np.where(ok, 0.0, -np.inf)[s_lg]
+    for k in range(c):
+        left = Lpos[:, k]
+        right = left[:, -1:, -1:] - left
+        left *= left
+        left *= inv_l
+        gain += left
+        right *= right
+        right *= inv_r
+        gain += right
+    gain = gain.reshape(Sc, dB)
+    # argmax takes the first maximum: lowest feature, then lowest bin
+    best = gain.argmax(axis=1)
+    valid = np.isfinite(gain[np.arange(Sc), best])
+    f = best // B
+    b = best % B
+    # the right child's smallest value: next bin with rows of this node
+    nxt = cnt[s_lg, f] > 0  # (Sc, B)
+    nxt &= np.arange(B)[None, :] > b[:, None]
+    b2 = nxt.argmax(axis=1)
+    thr = hi[f, b] / 2.0 + lo[f, np.where(valid, b2, b)] / 2.0  # scikit-learn's midpoint
+    feature[st] = np.where(valid, f, -1)
+    split_bin[st] = b
+    threshold[st] = thr
+
+
+def _finish(a, M, T, shrinkage, tie_break):
+    """Per (node, threshold) slots, their shrunk values and the class each predicts."""
+    g_t0, g_t1 = a["g_t0"], a["g_t1"]
+    K = T + 1
+    span = g_t1 - g_t0
+    a["slot_base"] = np.cumsum(span) - span
+    slot_group = np.repeat(np.arange(span.size), span)
+    slot_t = g_t0[slot_group] + np.arange(slot_group.size) - a["slot_base"][slot_group]
+    skeys = a["s_group"] * K + a["s_start"]
+    slot_state = np.searchsorted(skeys, slot_group * K + slot_t, side="right") - 1
+    a["slot_group"], a["slot_t"], a["slot_state"] = slot_group, slot_t, slot_state
+    val = a["s_value"][slot_state]  # (n_slots, c)
+    L = shrinkage.size
+    shrunk = np.broadcast_to(val, (L,) + val.shape).copy()
+    # children after parents: groups are numbered level by level
+    for depth in range(1, int(a["g_depth"].max(initial=0)) + 1):
+        s = np.flatnonzero(a["g_depth"][slot_group] == depth)
+        if not s.size:
+            continue
+        p = a["g_parent"][slot_group[s]]
+        ps = a["slot_base"][p] + slot_t[s] - g_t0[p]
+        # imodels' node_based scheme: the parent's (weighted) sample count
+        factor = 1.0 / (1.0 + shrinkage[:, None] / a["g_weight"][p][None, :])
+        shrunk[:, s] = shrunk[:, ps] + (val[s] - val[ps])[None] * factor[:, :, None]
+    # λ = 0 is the plain tree exactly (the telescoping sum rounds in the last bit)
+    shrunk[shrinkage == 0] = val
+    a["slot_shrunk"] = shrunk
+    top = shrunk.max(axis=2, keepdims=True)
+    tied = top - shrunk <= _TIE_TOL
+    if tie_break == "index":
+        pred = tied.argmax(axis=2)
+    else:
+        score = np.clip(a["g_belief"][slot_group], 0.0, 1.0)[None]
+        pred = (shrunk + np.where(tied, _NUDGE * score, 0.0)).argmax(axis=2)
+    a["slot_pred"] = pred
+
+
+def _check_X(X, name, n_features=None):
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a 2-D array of numbers: {exc}") from exc
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array; got shape {X.shape}.")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features; the trees were grown on {n_features}.")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf); fit per threshold instead.")
+    X32 = X.astype(np.float32)  # as scikit-learn's trees, which split float32 values
+    if not np.isfinite(X32).all():
+        raise ValueError(f"{name} has values beyond float32's range.")
+    return X32
+
+
+def _check_belief(belief, n):
+    b = np.asarray(belief, dtype=np.float64)
+    if b.ndim != 2 or b.shape[0] != n or b.shape[1] == 0:
+        raise ValueError(f"belief must have shape ({n}, n_classes); got {b.shape}.")
+    if not np.isfinite(b).all() or b.min() < 0 or b.max() > 1:
+        raise ValueError("belief must hold finite values in [0, 1].")
+    return b
+
+
+def _check_thresholds(thresholds):
+    t = np.asarray(thresholds, dtype=np.float64)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"thresholds must be a non-empty 1-D array; got shape {t.shape}.")
+    if not np.isfinite(t).all():
+        raise ValueError("thresholds must be finite.")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("thresholds must be strictly increasing.")
+    return t
+
+
+def _check_masks(masks, n):
+    if masks is None:
+        return np.ones((1, n), dtype=bool)
+    m = np.asarray(masks)
+    if m.dtype != bool:
+        raise ValueError(f"masks must be a boolean array; got dtype {m.dtype}.")
+    if m.ndim == 1:
+        m = m[None, :]
+    if m.ndim != 2 or m.shape[1] != n or m.shape[0] == 0:
+        raise ValueError(f"masks must have shape (n_families, {n}); got {m.shape}.")
+    return m
+
+
+def _check_weight(sample_weight, n):
+    if sample_weight is None:
+        return np.ones(n)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},); got {w.shape}.")
+    if not np.isfinite(w).all() or w.min() < 0:
+        raise ValueError("sample_weight must hold finite non-negative values.")
+    return w
+
+
+def _check_int(v, name, low, allow_none=False):
+    if v is None and allow_none:
+        return None
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v!r}.")
+    return int(v)
+
+
+def _check_shrinkage(shrinkage):
+    s = np.atleast_1d(np.asarray(shrinkage, dtype=np.float64))
+    if s.ndim != 1 or s.size == 0 or not np.isfinite(s).all() or s.min() < 0:
+        raise ValueError(
+            f"shrinkage must be a non-empty tuple of finite λ >= 0; got {shrinkage!r}."
+        )
+    return s
