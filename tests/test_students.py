@@ -102,3 +102,73 @@ def test_crembo_and_memo_pass_the_belief_to_the_student(wine):
     assert CREMBOClassifier().fit(X, y).student_.tie_break == "belief"  # the default preset
     with pytest.raises(ValueError, match="tie_break"):
         CREMBOClassifier(tie_break="first").fit(X, y)
+
+
+# --- the medoid of bootstrap students -------------------------------------------------------
+
+
+def _iris_allowed():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    Y = np.eye(3, dtype=np.uint8)[y]
+    Y[np.random.default_rng(0).random(y.size) < 0.3] = 1  # some rows allow every class
+    return X, y, Y
+
+
+def test_medoid_is_the_student_agreeing_most_with_the_others():
+    from crembo.students.medoid import BootstrapMedoidStudent
+
+    X, y, Y = _iris_allowed()
+    m = BootstrapMedoidStudent(DecisionTreeClassifier(max_depth=2), n_bootstrap=9, random_state=0)
+    m.fit(X, Y)
+    A = m.agreement_
+    assert A.shape == (9, 9)
+    np.testing.assert_allclose(np.diag(A), 1.0)
+    np.testing.assert_allclose(A, A.T)
+    assert m.medoid_ == int(np.argmax(A.sum(axis=1)))
+    assert A[m.medoid_].sum() >= A.sum(axis=1).mean()
+    np.testing.assert_array_equal(m.predict(X), m.student_.predict(X))
+    np.testing.assert_array_equal(m.predict_proba(X).argmax(axis=1), m.predict(X))
+    # the students differ (else the medoid is trivially any of them)
+    assert A.min() < 1.0
+
+
+def test_medoid_is_deterministic_and_clones():
+    from crembo.students.medoid import BootstrapMedoidStudent
+
+    X, y, Y = _iris_allowed()
+    a = BootstrapMedoidStudent(n_bootstrap=5, random_state=3).fit(X, Y)
+    b = clone(a).fit(X, Y)
+    np.testing.assert_array_equal(a.agreement_, b.agreement_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_medoid_with_weights_belief_and_shrinkage():
+    from crembo.students.medoid import BootstrapMedoidStudent
+
+    X, y, Y = _iris_allowed()
+    belief = np.random.default_rng(1).dirichlet(np.ones(3), size=y.size)
+    m = BootstrapMedoidStudent(n_bootstrap=4, tie_break="belief", shrinkage=5.0, random_state=0)
+    m.fit(X, Y, sample_weight=np.linspace(0.5, 2, y.size), belief=belief)
+    assert m.student_.shrinkage == 5.0 and m.student_.tie_scores_ is not None
+
+
+def test_medoid_inside_crembo_paper_preset():
+    from crembo.students.medoid import BootstrapMedoidStudent
+
+    X, y, _ = _iris_allowed()
+    student = BootstrapMedoidStudent(DecisionTreeClassifier(max_depth=3), n_bootstrap=4)
+    model = CREMBOClassifier(student=student, preset="paper", random_state=0).fit(X, y)
+    assert isinstance(model.student_, BootstrapMedoidStudent)
+    assert model.student_.random_state is not None  # seeded by CREMBO
+    assert np.mean(model.predict(X) == y) > 0.9
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, "8"])
+def test_medoid_bad_n_bootstrap_names_it(bad):
+    from crembo.students.medoid import BootstrapMedoidStudent
+
+    X, y, Y = _iris_allowed()
+    with pytest.raises(ValueError, match="n_bootstrap"):
+        BootstrapMedoidStudent(n_bootstrap=bad).fit(X, Y)
