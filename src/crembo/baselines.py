@@ -25,6 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from crembo.estimator import PRESETS, CREMBOClassifier, SurrogateClassifier
+from crembo.peers import PEERS
 
 TEACHERS = ("rf", "nn")
 CLASS_WEIGHTS = ("balanced", "none")
@@ -247,6 +248,10 @@ def _variant(options):
 
 for _name, _options in ABLATION.items():
     register_method(_name, _variant(_options))
+
+# the peers (crembo.peers): their libraries are imported when one is fitted
+for _name, _build in PEERS.items():
+    register_method(_name, _build)
 
 #: The methods of every table, in table order.
 DEFAULT_METHODS = ("teacher", "BM", "VT", "CREMBO", "CREMBO-refit")

@@ -32,13 +32,28 @@ RECORD_COLUMNS = (
     "mean_depth",
     "leaves",
     "seconds",
+    "status",
 )
+#: ``records.csv`` written before the ``status`` column: read with every row ``ok``.
+LEGACY_RECORD_COLUMNS = RECORD_COLUMNS[:-1]
+#: A row's ``status``: ``ok``; ``time limit`` (a solver stopped at its limit and its tree was
+#: kept: accuracy recorded); ``timeout`` (stopped with no model) or ``failed: <reason>``
+#: (accuracy, depth and leaves NaN).
+STATUS_OK = "ok"
+STATUS_TIME_LIMIT = "time limit"
+STATUS_TIMEOUT = "timeout"
+
+
+def has_result(status) -> np.ndarray:
+    """Rows whose method produced a model (``ok`` or ``time limit``)."""
+    s = pd.Series(status, dtype=object).astype(str)
+    return s.isin([STATUS_OK, STATUS_TIME_LIMIT]).to_numpy()
 
 
 def read_records_csv(path) -> pd.DataFrame:
     """A records file with its text columns read as text: a data set called "nan", "NA" or
     "1" keeps its name (only empty cells, as ``to_csv`` writes NaN, are missing)."""
-    text = {"dataset": str, "experiment": str, "method": str, "kind": str}
+    text = {"dataset": str, "experiment": str, "method": str, "kind": str, "status": str}
     return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
 
 
@@ -46,11 +61,12 @@ class RunStoreError(ValueError):
     """The output folder holds something this run must not mix with or overwrite."""
 
 
-def check_records_intact(path, df: pd.DataFrame, required) -> None:
+def check_records_intact(path, df: pd.DataFrame, required, rows=None) -> None:
     """Refuse a records file cut short or with empty cells where every row has a value.
 
     Our writes are atomic, so this is damage from elsewhere (a copy, a disk, an editor): a
     resumed run must not take the damaged unit as done, nor silently rewrite the file.
+    ``rows`` (a boolean mask), when given, limits the check of ``required`` to those rows.
     """
     with open(path, "rb") as fh:
         fh.seek(0, os.SEEK_END)
@@ -62,6 +78,8 @@ def check_records_intact(path, df: pd.DataFrame, required) -> None:
             f"{path} ends in the middle of a row (truncated); it is left untouched."
         )
     empty = df[list(required)].isna()
+    if rows is not None:
+        empty = empty & np.asarray(rows, dtype=bool)[:, None]
     if empty.any().any():
         row = int(np.flatnonzero(empty.any(axis=1))[0])
         cols = [c for c in required if empty[c].iloc[row]]
@@ -151,10 +169,12 @@ class RunStore:
         self.pred_dir.mkdir(exist_ok=True)
         return self.read_records()
 
-    def _load_records(self, columns, required, what) -> pd.DataFrame:
+    def _load_records(self, columns, required, what, legacy=None) -> pd.DataFrame:
         """``records.csv`` with exactly ``columns`` and values in ``required`` on every row.
 
         An unreadable, foreign (other columns) or damaged file is refused and left untouched.
+        A file with the ``legacy`` columns (those of ``columns`` but ``status``, written before
+        that column) is read with every row ``ok``.
         """
         if not self.records_path.exists():
             return pd.DataFrame(columns=list(columns))
@@ -164,6 +184,8 @@ class RunStore:
             raise RunStoreError(
                 f"{self.records_path} is not readable ({exc}); it is left untouched."
             ) from exc
+        if legacy is not None and tuple(df.columns) == tuple(legacy):
+            df = df.assign(status=STATUS_OK)[list(columns)]
         if tuple(df.columns) != tuple(columns):
             raise RunStoreError(
                 f"{self.records_path} has columns {list(df.columns)}, expected "
@@ -174,7 +196,14 @@ class RunStore:
 
     def read_records(self) -> pd.DataFrame:
         """Records on disk (empty frame when none); refuses a foreign or damaged file."""
-        df = self._load_records(RECORD_COLUMNS, ("accuracy", "depth", "seconds"), "records")
+        df = self._load_records(
+            RECORD_COLUMNS, ("seconds", "status"), "records", legacy=LEGACY_RECORD_COLUMNS
+        )
+        # a failed method has no accuracy nor depth; every other row must have them
+        if self.records_path.exists():
+            check_records_intact(
+                self.records_path, df, ("accuracy", "depth"), rows=has_result(df["status"])
+            )
         bad = (
             (df["dataset"].astype(str) != str(self.settings["protocol"]["dataset"]))
             | (df["experiment"] != self.settings["protocol"]["experiment"])

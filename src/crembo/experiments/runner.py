@@ -5,7 +5,10 @@ imputed data for every method), one teacher is fitted and shared by the teacher 
 CREMBO, and every method gets the unit's seed. Each method's row records test accuracy, the
 chosen and MEMO thresholds (CREMBO), the empirical depth (minimum over the training rows of
 the teacher's belief in the method's prediction) and its mean, the leaves of the tree(s),
-and the seconds its fit took (the teacher's fit is counted in the teacher row only).
+the seconds its fit took (the teacher's fit is counted in the teacher row only), and its
+``status``: a method that raises or runs out of time is recorded as ``failed: ...`` or
+``timeout`` (accuracy NaN, test predictions ``-1``), never dropped; ``time limit`` marks a
+solver that stopped at its limit with a model, whose predictions are kept.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from crembo.baselines import DEFAULT_METHODS, METHODS, make_student, make_teache
 from crembo.belief import belief_from
 from crembo.experiments._load import dataset_info, load_dataset
 from crembo.experiments.protocol import Protocol, Unit, make_units, unit_seed
-from crembo.experiments.records import RunStore, atomic_write_text
+from crembo.experiments.records import (
+    STATUS_OK,
+    STATUS_TIME_LIMIT,
+    STATUS_TIMEOUT,
+    RunStore,
+    atomic_write_text,
+)
 from crembo.experiments.summary import summarize, summary_markdown
 
 
@@ -75,29 +84,75 @@ def _run_unit(X, y, unit: Unit, protocol: Protocol):
         for m in protocol.methods:
             t0 = time.perf_counter()
             model = METHODS[m](teacher, student, seed, max_candidates=protocol.max_candidates)
-            if m != "teacher":
-                model.fit(Xtr, ytr)
-            seconds = teacher_seconds if m == "teacher" else time.perf_counter() - t0
-            pred = model.predict(Xte)
-            d = belief[np.arange(ytr.size), np.searchsorted(teacher.classes_, model.predict(Xtr))]
-            rows.append(
-                {
-                    "dataset": protocol.dataset,
-                    "experiment": protocol.experiment,
-                    "repeat": unit.repeat,
-                    "fold": unit.fold,
-                    "method": m,
-                    "accuracy": float(np.mean(pred == yte)),
-                    "threshold": float(getattr(model, "threshold_", np.nan)),
-                    "memo_threshold": float(getattr(model, "memo_threshold_", np.nan)),
-                    "depth": float(d.min()),
-                    "mean_depth": float(d.mean()),
-                    "leaves": n_leaves(model),
-                    "seconds": seconds,
-                }
-            )
+            row = {
+                "dataset": protocol.dataset,
+                "experiment": protocol.experiment,
+                "repeat": unit.repeat,
+                "fold": unit.fold,
+                "method": m,
+            }
+            if m == "teacher":  # everything else depends on it: its errors stop the run
+                status, seconds = STATUS_OK, teacher_seconds
+            else:
+                status = _fit_status(model, Xtr, ytr)
+                seconds = time.perf_counter() - t0
+            if status in (STATUS_OK, STATUS_TIME_LIMIT):
+                try:
+                    pred = model.predict(Xte)
+                    fitted = model.predict(Xtr)
+                except Exception as exc:  # recorded, never dropped
+                    if m == "teacher":
+                        raise
+                    status = _failure(exc)
+            if status not in (STATUS_OK, STATUS_TIME_LIMIT):
+                rows.append(row | _NO_RESULT | {"seconds": seconds, "status": status})
+                preds.append(np.full(yte.size, NO_PREDICTION))
+                continue
+            d = belief[np.arange(ytr.size), np.searchsorted(teacher.classes_, fitted)]
+            row |= {
+                "accuracy": float(np.mean(pred == yte)),
+                "threshold": float(getattr(model, "threshold_", np.nan)),
+                "memo_threshold": float(getattr(model, "memo_threshold_", np.nan)),
+                "depth": float(d.min()),
+                "mean_depth": float(d.mean()),
+                "leaves": n_leaves(model),
+                "seconds": seconds,
+                "status": status,
+            }
+            rows.append(row)
             preds.append(pred)
     return rows, np.asarray(preds, dtype=np.int64)
+
+
+#: The test prediction stored for a method that failed on the unit (no class has it).
+NO_PREDICTION = -1
+_NO_RESULT = dict.fromkeys(
+    ("accuracy", "threshold", "memo_threshold", "depth", "mean_depth", "leaves"), np.nan
+)
+
+
+def _failure(exc: BaseException) -> str:
+    """``timeout`` for a solver out of time, else ``failed: <type>: <first words>``."""
+    if isinstance(exc, TimeoutError):
+        return STATUS_TIMEOUT
+    text = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return "failed: " + (text if len(text) <= 80 else text[:77] + "...")
+
+
+def _fit_status(model, X, y) -> str:
+    """Fit ``model``; its status: ``ok``, ``time limit`` (the model says so in ``status_``:
+    a solver stopped at its limit, its best model kept), ``timeout`` or ``failed: ...``.
+
+    A method that raises is recorded, not dropped, and the other methods of the unit go on.
+    """
+    try:
+        model.fit(X, y)
+    except ImportError:  # a missing optional package is a setup error, not a result
+        raise
+    except Exception as exc:  # recorded, never dropped
+        return _failure(exc)
+    return STATUS_TIME_LIMIT if getattr(model, "status_", None) == STATUS_TIME_LIMIT else STATUS_OK
 
 
 def data_fingerprint(X, y) -> str:

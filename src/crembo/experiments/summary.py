@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crembo.experiments.records import STATUS_OK, STATUS_TIME_LIMIT, has_result
+
 #: The students the paper compared (its wins were counted among these).
 PAPER_STUDENTS = ("BM", "VT", "CREMBO")
 
@@ -29,21 +31,33 @@ def wins_and_ties(accuracy, *, atol: float = 1e-12) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"accuracy must be 2-D (units × methods); got shape {acc.shape}.")
     if acc.size == 0:
         return np.zeros(acc.shape[1], dtype=int), np.zeros(acc.shape[1], dtype=int)
-    best = acc >= acc.max(axis=1, keepdims=True) - atol
+    # NaN (a method that failed on the unit) neither wins nor ties; a unit where all failed
+    # has no winner
+    top = np.max(np.where(np.isnan(acc), -np.inf, acc), axis=1, keepdims=True)
+    best = acc >= top - atol
     alone = best.sum(axis=1) == 1
     wins = (best & alone[:, None]).sum(axis=0)
     ties = (best & ~alone[:, None]).sum(axis=0)
     return wins.astype(int), ties.astype(int)
 
 
-def pairwise_agreement(predictions) -> float:
+def pairwise_agreement(predictions, present=None) -> float:
     """Mean over pairs of models of the share of points where both predict the same class.
 
     Parameters
     ----------
     predictions : array-like of shape (n_models, n_points)
+    present : array-like of bool, shape (n_models,), optional
+        The models that exist (a failed fit has none): only pairs of these count; NaN when
+        fewer than two exist.
     """
     P = np.asarray(predictions)
+    if present is not None:
+        if P.ndim != 2 or len(present) != P.shape[0]:
+            raise ValueError("present must hold one flag per row of predictions.")
+        P = P[np.asarray(present, dtype=bool)]
+        if P.shape[0] < 2:
+            return float("nan")
     if P.ndim != 2 or P.shape[0] < 2:
         raise ValueError(f"predictions must be (n_models >= 2, n_points); got shape {P.shape}.")
     same = (P[:, None, :] == P[None, :, :]).mean(axis=2)
@@ -106,7 +120,7 @@ def summarize(
     out["methods"] = {}
     table = records.pivot_table(
         index=["repeat", "fold"], columns="method", values="accuracy", aggfunc="first"
-    )
+    ).reindex(columns=methods)  # a method that failed everywhere keeps its (NaN) column
     students = [m for m in methods if m != "teacher"]
     paper = [m for m in PAPER_STUDENTS if m in methods]
     if protocol["experiment"] == "generalization" and len(table) and students:
@@ -115,13 +129,19 @@ def summarize(
         if len(paper) > 1:
             pwins, pties = wins_and_ties(table[paper].to_numpy())
             out["paper_wins_among"] = paper
+    status = _status(records)
     for m in methods:
-        g = records[records["method"] == m]
-        acc = g["accuracy"].to_numpy(dtype=float)
+        mine = (records["method"] == m).to_numpy()
+        g = records[mine]
+        ok = has_result(status[mine])
+        acc = g["accuracy"].to_numpy(dtype=float)[ok]  # failed units: no accuracy
         entry = {
             "mean": float(acc.mean()) if acc.size else None,
             "std": float(acc.std()) if acc.size else None,
             "n": int(acc.size),
+            "failed": int((~ok).sum()),
+            "time_limit": int((status[mine] == STATUS_TIME_LIMIT).sum()),
+            "status_counts": {str(k): int(v) for k, v in status[mine].value_counts().items()},
         }
         if protocol["experiment"] == "generalization":
             k = students.index(m) if m in students else None
@@ -135,18 +155,42 @@ def summarize(
             entry[f"{col}_mean"] = _nanmean(g[col]) if len(g) else None
         out["methods"][m] = entry
     if protocol["experiment"] == "robustness":
+        # agreement over the students that exist: a failed fold's student is left out
+        fine = {
+            (int(r), int(f), m)
+            for r, f, m, ok in zip(
+                records["repeat"],
+                records["fold"],
+                records["method"],
+                has_result(status),
+                strict=True,
+            )
+            if ok
+        }
         per_repeat = {m: [] for m in methods}
+        students = {m: [] for m in methods}
         for r in sorted(predictions or {}):
             P = predictions[r]  # (folds, methods, n_test)
             for k, m in enumerate(methods):
-                per_repeat[m].append(pairwise_agreement(P[:, k, :]))
+                present = [(int(r), f, m) in fine for f in range(P.shape[0])]
+                per_repeat[m].append(pairwise_agreement(P[:, k, :], present))
+                students[m].append(int(sum(present)))
         out["agreement_repeats"] = sorted(int(r) for r in (predictions or {}))
         for m in methods:
-            a = np.asarray(per_repeat[m])
+            a = np.asarray(per_repeat[m], dtype=float)
+            a = a[~np.isnan(a)]
             out["methods"][m]["agreement"] = float(a.mean()) if a.size else None
             out["methods"][m]["agreement_std"] = float(a.std()) if a.size else None
-            out["methods"][m]["agreement_per_repeat"] = [float(v) for v in a]
+            out["methods"][m]["agreement_per_repeat"] = [float(v) for v in per_repeat[m]]
+            out["methods"][m]["agreement_students"] = students[m]
     return out
+
+
+def _status(records: pd.DataFrame) -> pd.Series:
+    """The status column (all ``ok`` for records from before it existed)."""
+    if "status" not in records.columns:
+        return pd.Series([STATUS_OK] * len(records), index=records.index, dtype=object)
+    return records["status"].fillna(STATUS_OK).astype(str)
 
 
 def _fmt(v, digits=3) -> str:
@@ -189,4 +233,18 @@ def summary_markdown(summary: dict) -> str:
             _fmt(e["leaves_mean"], 1),
         ]
         lines.append("| " + " | ".join(row) + " |")
+    failed = {m: e for m, e in summary["methods"].items() if e.get("failed") or e.get("time_limit")}
+    if failed:  # never silently dropped: say which units have no result or a cut-short search
+        units = summary["units_done"]
+        parts = []
+        for m, e in failed.items():
+            counts = ", ".join(
+                f"{k} {v}" for k, v in sorted(e.get("status_counts", {}).items()) if k != "ok"
+            )
+            part = f"{m} {e.get('failed', 0)}/{units} failed ({counts})"
+            if e.get("agreement_students"):
+                part += f", agreement over {sum(e['agreement_students'])} students"
+            parts.append(part)
+        lines += ["", "Failures and time limits (accuracy over the units with a model): "]
+        lines[-1] += "; ".join(parts) + "."
     return "\n".join(lines) + "\n"
