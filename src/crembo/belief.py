@@ -196,7 +196,46 @@ def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None, temperature=1.0)
             "give a probabilistic classifier, a bagging-type ensemble, a callable returning "
             "probabilities, or a belief array."
         )
+    X = with_feature_names(teacher, X)
     return check_belief(teacher.predict_proba(X), n_rows=n_rows, name="teacher.predict_proba(X)")
+
+
+def fit_teacher(teacher, X, y):
+    """Fit ``teacher`` on ``(X, y)``; returns ``(fitted, classes)``.
+
+    ``classes`` are the labels of the belief's columns. A teacher that takes only the codes
+    0..c-1 (XGBoost refuses string labels) is fitted on the codes of ``np.unique(y)`` when
+    it refuses ``y`` itself; its ``classes_`` are then codes, and ``classes`` the labels.
+    """
+    y = np.asarray(y)
+    try:
+        fitted = teacher.fit(X, y)
+    except ValueError:
+        if np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_):
+            raise
+        classes, codes = np.unique(y, return_inverse=True)
+        fitted = teacher.fit(X, codes)  # refused again: that error is the teacher's own
+        if not np.array_equal(np.asarray(fitted.classes_), np.arange(classes.size)):
+            raise
+        return fitted, classes
+    return fitted, np.asarray(fitted.classes_)
+
+
+def with_feature_names(teacher, X):
+    """``X`` as a data frame with the teacher's column names, when it was fitted on one.
+
+    The estimators validate ``X`` into a NumPy array; a teacher fitted on a data frame
+    (LightGBM, XGBoost, a pipeline selecting columns by name) warns or fails on a plain
+    array. Anything else is returned as it is.
+    """
+    names = getattr(teacher, "feature_names_in_", None)
+    if names is None or not isinstance(X, np.ndarray) or X.ndim != 2:
+        return X
+    if X.shape[1] != len(names):
+        return X  # the teacher's own check says what is wrong
+    import pandas as pd  # the teacher was fitted on a data frame: pandas is there
+
+    return pd.DataFrame(X, columns=list(names), copy=False)
 
 
 BeliefFunction = Callable[[np.ndarray], np.ndarray]
