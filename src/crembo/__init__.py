@@ -16,32 +16,42 @@ __version__ = "0.1.0"
 _LAZY = {
     "AllowedLabelClassifier": "crembo.students",
     "CREMBOClassifier": "crembo.estimator",
+    "DegenerateThresholdWarning": "crembo.diagnostics",
     "MEMOClassifier": "crembo.estimator",
     "SurrogateClassifier": "crembo.estimator",
     "allowed_labels": "crembo.depth",
     "belief_from": "crembo.belief",
     "candidate_thresholds": "crembo.depth",
     "check_belief": "crembo.belief",
+    "check_fitted_model": "crembo.diagnostics",
     "empirical_depth": "crembo.depth",
     "load": "crembo.persist",
     "pointwise_depth": "crembo.depth",
+    "rules": "crembo.students.tree",
     "save": "crembo.persist",
+    "student_only": "crembo.students.export",
+    "to_sklearn": "crembo.students.export",
 }
 
 # spelled out (not sorted(_LAZY)) so that linters see the public names
 __all__ = [
     "AllowedLabelClassifier",
     "CREMBOClassifier",
+    "DegenerateThresholdWarning",
     "MEMOClassifier",
     "SurrogateClassifier",
     "allowed_labels",
     "belief_from",
     "candidate_thresholds",
     "check_belief",
+    "check_fitted_model",
     "empirical_depth",
     "load",
     "pointwise_depth",
+    "rules",
     "save",
+    "student_only",
+    "to_sklearn",
 ]
 
 
@@ -66,6 +76,9 @@ if TYPE_CHECKING:  # static analysers and IDEs see the real names
         empirical_depth,
         pointwise_depth,
     )
+    from crembo.diagnostics import DegenerateThresholdWarning, check_fitted_model
     from crembo.estimator import CREMBOClassifier, MEMOClassifier, SurrogateClassifier
     from crembo.persist import load, save
     from crembo.students import AllowedLabelClassifier
+    from crembo.students.export import student_only, to_sklearn
+    from crembo.students.tree import rules
