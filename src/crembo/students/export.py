@@ -238,3 +238,30 @@ def _make_tree(n_features, n_classes, nodes, values, max_depth) -> Tree:
         }
     )
     return tree
+
+
+class ReadableTreeMixin:
+    """``to_sklearn``, ``student_only``, ``rules`` and a text form for fitted tree models.
+
+    Mixed into the CREMBO, MEMO and VT estimators: ``print(model)`` shows the fitted tree as
+    rules (an unfitted model prints its ``repr``, which stays scikit-learn's).
+    """
+
+    def to_sklearn(self):
+        """The model as a plain ``DecisionTreeClassifier`` (see :func:`to_sklearn`)."""
+        return to_sklearn(self)
+
+    def student_only(self):
+        """The deployable tree without the teacher (see :func:`student_only`)."""
+        return student_only(self)
+
+    def rules(self, feature_names=None, class_names=None, **kwargs) -> str:
+        """The student as if/else rules (see :func:`crembo.students.tree.rules`)."""
+        from crembo.students.tree import rules
+
+        return rules(self, feature_names, class_names, **kwargs)
+
+    def __str__(self) -> str:
+        from crembo.students.tree import describe
+
+        return describe(self)
