@@ -37,6 +37,8 @@ _NUDGE = 1e-10
 _FEATURE_THRESHOLD = np.float32(1e-7)
 #: A column counts as pure in a node when its minority weight is below this share of the node.
 _PURE_TOL = 1e-12
+#: Split gains this close (relative) to the best count as tied with it.
+_GAIN_TOL = 1e-12
 #: Elements of one histogram chunk (states x features x bins x classes), about 32 MB.
 _CHUNK = 1 << 22
 
@@ -483,52 +485,76 @@ def _split_chunk(chunk, v, feature, split_bin, threshold):
     wp = None if unit else v["w"][rows]
     cell = v["cell"][rows]  # (Pc, d): feature * B + bin
     dB = d * B
-    # positive weight per (state it is last allowed in, class, feature, bin); class-major
-    # blocks keep the per-class slices below contiguous
-    last = np.where(q > 0, lbase[lg][:, None] + q - 1, Sc)  # (Pc, c); Sc = not allowed
-    last *= c * dB
-    last += np.arange(0, c * dB, dB)
-    idx = (last[:, None, :] + cell[:, :, None]).ravel()
-    size = (Sc + 1) * c * dB
-    if unit:
-        hist = np.bincount(idx, minlength=size).astype(np.float64)
+    # Positive weight per (state, class, feature, bin), class-major so that the per-class
+    # slices below are contiguous. Only rows whose label changes inside the group's range
+    # ("partial") are counted per state, at the last state allowing them (a suffix sum then
+    # gives every state); of the rows allowed in all states or in none, only the smaller set
+    # is counted (one extra row per group), the other follows from the node's totals.
+    n_st_p = n_st[chunk][lg][:, None]
+    partial = (q > 0) & (q < n_st_p)
+    always = q == n_st_p
+    never = q == 0
+    kk = np.arange(c)
+    n_always = np.bincount((lg[:, None] * c + kk).ravel(), always.ravel(), Gc * c)
+    n_never = np.bincount((lg[:, None] * c + kk).ravel(), never.ravel(), Gc * c)
+    count_always = (n_always <= n_never).reshape(Gc, c)
+    extra = np.where(count_always[lg], always, never)
+    slot = np.where(partial, lbase[lg][:, None] + q - 1, Sc + lg[:, None])
+    pi, ki = np.nonzero(partial | extra)
+    idx = ((slot[pi, ki] * c + ki) * dB)[:, None] + cell[pi]
+    size = (Sc + Gc) * c * dB
+    if unit:  # integer counts stay integers (exact) up to the gain
+        hist = np.bincount(idx.ravel(), minlength=size)
     else:
-        hist = np.bincount(idx, weights=np.repeat(wp, d * c), minlength=size)
-    hist = hist[: Sc * c * dB].reshape(Sc, c * dB)
-    local = np.arange(Sc) - np.repeat(lbase, n_st[chunk])
-    s_lg = np.repeat(np.arange(Gc), n_st[chunk])
-    _suffix_sum(hist, local, n_st[chunk][s_lg])
-    Lpos = np.cumsum(hist.reshape(Sc, c, d, B), axis=3)
+        hist = np.bincount(idx.ravel(), weights=np.repeat(wp[pi], d), minlength=size)
+    hist = hist.reshape(Sc + Gc, c, dB)
     gcell = (cell + (lg * dB)[:, None]).ravel()
     cnt = np.bincount(gcell, minlength=Gc * dB).reshape(Gc, d, B)
-    nL = np.cumsum(cnt, axis=2)
     if unit:
-        NL = nL.astype(np.float64)
+        wcnt = cnt
     else:
-        wcnt = np.bincount(gcell, weights=np.repeat(wp, d), minlength=Gc * dB)
-        NL = np.cumsum(wcnt.reshape(Gc, d, B), axis=2)
+        wcnt = np.bincount(gcell, weights=np.repeat(wp, d), minlength=Gc * dB).reshape(Gc, d, B)
+    local = np.arange(Sc) - np.repeat(lbase, n_st[chunk])
+    s_lg = np.repeat(np.arange(Gc), n_st[chunk])
+    states_hist = hist[:Sc]
+    # the rows of every state: the counted set, or node total - the other set - partial rows
+    fixed = hist[Sc:]
+    if not count_always.all():
+        # partial rows per group: one more count of just those (reduceat over states is slow)
+        part = partial[pi, ki]
+        pidx_ = ((lg[pi[part]] * c + ki[part]) * dB)[:, None] + cell[pi[part]]
+        pw = None if unit else np.repeat(wp[pi[part]], d)
+        partial_total = np.bincount(pidx_.ravel(), pw, Gc * c * dB).reshape(Gc, c, dB)
+        others = wcnt.reshape(Gc, 1, dB) - fixed - partial_total
+        fixed = np.where(count_always[:, :, None], fixed, others)
+    states_hist[lbase + n_st[chunk] - 1] += fixed  # the suffix sum carries it to every state
+    _suffix_sum(states_hist, local, n_st[chunk][s_lg])
+    Lpos = np.cumsum(states_hist.reshape(Sc, c, d, B), axis=3)
+    nL = np.cumsum(cnt, axis=2)
+    NL = np.cumsum(wcnt, axis=2)
     n_all = nL[:, :1, -1:]
     N_all = NL[:, :1, -1:]
     ok = (nL >= min_leaf) & (n_all - nL >= min_leaf)  # (Gc, d, B)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_l = np.where(ok, 1.0 / NL, 0.0)[s_lg]
-        inv_r = np.where(ok, 1.0 / (N_all - NL), 0.0)[s_lg]
-    # multi-output Gini: the best split maximizes sum_k L_k²/N_L + R_k²/N_R; splits leaving
-    # too few rows on a side start at -inf (their terms are 0)
-    gain = np.where(ok, 0.0, -np.inf)[s_lg]
-    for k in range(c):
-        left = Lpos[:, k]
-        right = left[:, -1:, -1:] - left
-        left *= left
-        left *= inv_l
-        gain += left
-        right *= right
-        right *= inv_r
-        gain += right
+        inv_l = np.where(ok, 1.0 / NL, 0.0)
+        inv_r = np.where(ok, 1.0 / (N_all - NL), 0.0)
+    # Multi-output Gini: the best split maximizes sum_k L_k²/N_L + R_k²/N_R, here written
+    # sum_k L_k² (1/N_L + 1/N_R) + (sum_k P_k² - 2 sum_k P_k L_k) / N_R (P_k: node total)
+    # for fewer passes over the (state, feature, bin) arrays.
+    P = Lpos[:, :, -1, -1]  # (Sc, c)
+    sq = np.einsum("skdb,skdb->sdb", Lpos, Lpos)
+    cross = np.einsum("skdb,sk->sdb", Lpos, P)
+    cross *= -2
+    cross += np.einsum("sk,sk->s", P, P)[:, None, None]
+    gain = sq * (inv_l + inv_r)[s_lg]
+    gain += cross * inv_r[s_lg]
+    gain[~ok[s_lg]] = -np.inf  # too few rows on a side
     gain = gain.reshape(Sc, dB)
-    # argmax takes the first maximum: lowest feature, then lowest bin
-    best = gain.argmax(axis=1)
-    valid = np.isfinite(gain[np.arange(Sc), best])
+    # Ties, up to rounding (the same gain computed from mirrored counts may differ in the last
+    # bits), go to the lowest feature, then the lowest bin: argmax takes the first maximum.
+    top = gain.max(axis=1, keepdims=True)
+    valid = np.isfinite(top[:, 0])
+    best = (gain >= top - _GAIN_TOL * np.abs(top)).argmax(axis=1)
     f = best // B
     b = best % B
     # the right child's smallest value: next bin with rows of this node
