@@ -21,6 +21,13 @@ how much was shared.
 
 Ties between equal gains go to the lowest feature index, then the lowest bin (scikit-learn
 breaks them by a random feature order).
+
+Cost: one split search per (node, distinct allowed-label pattern of its rows), each a pass over
+features x bins x classes. Breast cancer + as many MUNGE rows (1,138 x 30), 6 families x 94
+thresholds, depth 4: 2.1 s CPU, against 7.9 s CPU for the 564 scikit-learn fits (shared
+2-core machine); 7,600 nodes grown for 16,156. Neighbouring thresholds mostly choose
+different root splits there, so the saving is bounded by the per-state search, not the rows.
+One group's states are not chunked: memory is about n_thresholds x d x max_bins x c x 8 bytes.
 """
 
 from __future__ import annotations
