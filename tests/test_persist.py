@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array
 
 import crembo
 from crembo import CREMBOClassifier, MEMOClassifier, SurrogateClassifier
-from crembo.persist import UntrustedTypesError, read_metadata
+from crembo.persist import TrustWarning, UntrustedTypesError, read_metadata
 
 
 class ToyTeacher(ClassifierMixin, BaseEstimator):
@@ -93,9 +93,12 @@ def test_functions_of_allowed_packages_are_not_trusted(tmp_path, data):
     X, y = data
     pipe = make_pipeline(FunctionTransformer(check_array), DecisionTreeClassifier(max_depth=2))
     path = crembo.save(pipe.fit(X, y), tmp_path / "p.skops")
-    with pytest.raises(UntrustedTypesError, match="check_array"):
+    with pytest.raises(UntrustedTypesError, match="check_array") as info:
         crembo.load(path)
-    assert crembo.load(path, trusted="sklearn.utils.validation.check_array") is not None
+    assert "allows running" in str(info.value)  # the error says a function would be called
+    assert "sklearn.utils.validation.check_array" in info.value.types
+    with pytest.warns(TrustWarning, match="check_array"):
+        assert crembo.load(path, trusted=info.value.types) is not None
 
 
 def test_trusted_must_be_names(tmp_path, data):

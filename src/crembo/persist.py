@@ -1,30 +1,142 @@
-"""Safe model files: skops instead of pickle, an allow-list of types, a versioned header.
+"""Safe model files: skops instead of pickle, an exact allow-list, bounded checks, a digest.
 
-A model file is a skops archive holding ``{"format": "crembo-model", "version": 1,
-"metadata": "<json>", "model": model}``. Loading reads the archive's schema first (nothing
-is constructed yet), checks the header, and refuses any type outside the allow-list (classes
-defined by crembo, scikit-learn or NumPy) unless the caller trusts it by name.
+A model file is a skops archive (a zip) holding ``{"format": "crembo-model", "version": 2,
+"metadata": "<json>", "model": model}``, plus a SHA-256 digest of its content in the
+schema. :func:`load` decides everything it can before it reads or builds anything:
+
+1. **the zip directory**: number of members, each member's and the total uncompressed size,
+   compression ratios, duplicate names (limits below); nothing is decompressed yet;
+2. **the schema** (``schema.json``, read only after its size passed): header, format version,
+   nesting depth, and every node's *exact* type, compared as strings with the allow-list
+   (:data:`ALLOWED`), so no module is imported to decide whether it is trusted; functions are
+   never trusted unless named in ``trusted=``, which warns that it allows running them;
+3. **the members**: each referenced by exactly one node, arrays' ``.npy`` headers consistent
+   with their size and free of Python objects, the digest recomputed;
+4. **the trees**: every scikit-learn ``Tree`` checked before it is built (child indices,
+   node counts, features, shapes, depth), and after building, that each tree's estimator
+   and its enclosing ensemble or crembo estimator agree on the number of features.
+
+Files of format version 1 (written before the digest existed) are still read, with a
+warning that their integrity cannot be checked; saving them again adds the digest. A
+version-2 file without a digest is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
+import hashlib
+import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import skops.io as sio
+import numpy as np
 
 FORMAT = "crembo-model"
-VERSION = 1
+VERSION = 2
+#: Versions this crembo reads (1: before the digest).
+READABLE_VERSIONS = (1, 2)
+#: Key of the digest at the top level of ``schema.json`` (skops ignores unknown keys there).
+DIGEST_KEY = "crembo_digest"
+_DIGEST_PREFIX = "sha256:"
 
-#: Packages whose *classes* are trusted without asking (functions are not).
-TRUSTED_PACKAGES = ("crembo", "sklearn", "numpy")
+# ------------------------------------------------------------------------------- limits
+#: Most members an archive may hold (a 500-tree forest holds about 1,500).
+MAX_MEMBERS = 200_000
+#: Largest uncompressed member, and all members together.
+MAX_MEMBER_BYTES = 4 << 30
+MAX_TOTAL_BYTES = 16 << 30
+#: Uncompressed bytes per byte of the file (crembo writes members uncompressed: about 1).
+MAX_EXPANSION = 16
+#: Uncompressed bytes per compressed byte of one member (zip bombs compress ~1000:1).
+MAX_MEMBER_RATIO = 200
+#: Largest ``schema.json``; a parsed schema takes up to ~30x its size in memory.
+MAX_SCHEMA_BYTES = 256 << 20
+#: Deepest nesting of the schema (models need ~40; skops recurses once per level).
+MAX_SCHEMA_DEPTH = 200
+
+# --------------------------------------------------------------------------- allow-list
+_NUMPY_SCALARS = frozenset(
+    f"numpy.{t}"
+    for t in (
+        "bool", "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+        "uint64", "float16", "float32", "float64", "longdouble", "complex64", "complex128",
+        "str_", "bytes_",
+    )
+)  # fmt: skip
+_BUILTIN_TYPES = frozenset(
+    f"builtins.{t}" for t in ("str", "int", "float", "bool", "complex", "list", "tuple", "dict")
+)
+#: Estimator and helper classes the models crembo makes contain (rebuilt by ``__new__`` and
+#: their state: no constructor runs). New classes go here, with a round-trip test.
+ALLOWED_OBJECTS = frozenset(
+    {
+        # crembo
+        "crembo.estimator.CREMBOClassifier",
+        "crembo.estimator.MEMOClassifier",
+        "crembo.estimator.SurrogateClassifier",
+        "crembo.surrogate.SurrogateClassifier",
+        "crembo.students.sklearn.AllowedLabelClassifier",
+        "crembo.students.tree_fast.GiniRegressionTree",
+        "crembo.baselines.EpochSelectedMLP",
+        "crembo.config.Config",
+        "crembo.selection.HoldOut",
+        "crembo.selection.KFoldOneSE",
+        "crembo.selection.Halving",
+        # scikit-learn: trees, forests, the nets and pipelines of the teachers
+        "sklearn.tree._classes.DecisionTreeClassifier",
+        "sklearn.tree._classes.DecisionTreeRegressor",
+        "sklearn.tree._classes.ExtraTreeClassifier",
+        "sklearn.tree._classes.ExtraTreeRegressor",
+        "sklearn.ensemble._forest.RandomForestClassifier",
+        "sklearn.ensemble._forest.ExtraTreesClassifier",
+        "sklearn.neural_network._multilayer_perceptron.MLPClassifier",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+        "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+        "sklearn.pipeline.Pipeline",
+        "sklearn.preprocessing._data.StandardScaler",
+        "sklearn.preprocessing._label.LabelBinarizer",
+        "sklearn.preprocessing._label.LabelEncoder",
+        "sklearn.impute._base.SimpleImputer",
+        "sklearn.multioutput.MultiOutputClassifier",
+    }
+)
+#: skops loader -> the exact ``module.Class`` names it may build without being trusted.
+ALLOWED: dict[str, frozenset[str]] = {
+    "DictNode": frozenset({"builtins.dict"}),
+    "ListNode": frozenset({"builtins.list"}),
+    "TupleNode": frozenset({"builtins.tuple"}),
+    "JsonNode": frozenset({"builtins.str"}),  # json.loads of a literal: never a class
+    "TypeNode": _BUILTIN_TYPES | _NUMPY_SCALARS,
+    "NdArrayNode": frozenset({"numpy.ndarray"}) | _NUMPY_SCALARS,
+    "DTypeNode": frozenset({"numpy.dtype"}),
+    "RandomStateNode": frozenset({"numpy.random.mtrand.RandomState"}),
+    "RandomGeneratorNode": frozenset({"numpy.random._generator.Generator"}),
+    "TreeNode": frozenset({"sklearn.tree._tree.Tree"}),
+    "ObjectNode": ALLOWED_OBJECTS,
+}
+#: Loaders whose type is called, or is a function the model may call: trusting one by hand
+#: allows running it, and says so.
+_RUNS_CODE = frozenset(
+    {"FunctionNode", "MethodNode", "PartialNode", "ConstructorFromReduceNode", "OperatorFuncNode"}
+)
+_BIT_GENERATORS = frozenset({"MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64"})
+#: Estimators that pass their own (checked) X unchanged to the estimators they hold.
+_SAME_X_PARENTS = frozenset(
+    {n for n in ALLOWED_OBJECTS if n.startswith("crembo.")}
+    | {"sklearn.ensemble._forest.RandomForestClassifier"}
+    | {"sklearn.ensemble._forest.ExtraTreesClassifier"}
+)
+
+
+#: Estimators without n_features_in_ of their own: their features are their student's.
+_WRAPPERS = frozenset({"crembo.students.sklearn.AllowedLabelClassifier"})
 
 
 class UntrustedTypesError(ValueError):
@@ -36,13 +148,22 @@ class UntrustedTypesError(ValueError):
         The untrusted type names, as ``trusted=`` expects them.
     """
 
-    def __init__(self, path, types):
+    def __init__(self, path, types, functions=()):
         self.types = list(types)
+        what = ""
+        if functions:
+            what = (
+                f" ({', '.join(functions)} would be called: trusting it allows running that code)"
+            )
         super().__init__(
-            f"{path} holds types that are not trusted: {', '.join(self.types)}. Load it only "
-            "if you trust its author, passing these names as trusted=[...] "
+            f"{path} holds types that are not trusted: {', '.join(self.types)}{what}. Load it "
+            "only if you trust its author, passing these names as trusted=[...] "
             "(crembo predict: --trust NAME)."
         )
+
+
+class TrustWarning(UserWarning):
+    """A name trusted by hand lets the file run the code it names."""
 
 
 @contextlib.contextmanager
@@ -73,6 +194,9 @@ def _umask() -> int:
     return mask
 
 
+# --------------------------------------------------------------------------------- save
+
+
 def save(model, path, *, metadata: dict | None = None) -> Path:
     """Write ``model`` to ``path`` as a safe (skops) crembo model file.
 
@@ -97,15 +221,41 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
     except TypeError as exc:
         raise TypeError(f"metadata must be JSON-serializable: {exc}") from None
     payload = {"format": FORMAT, "version": VERSION, "metadata": meta, "model": model}
+    import skops.io as sio  # here, not at import: skops pulls in much of scikit-learn
+
+    try:
+        raw = sio.dumps(payload)
+    except Exception as exc:  # skops raises several kinds; say what could not be stored
+        raise TypeError(
+            f"cannot save {type(model).__name__} safely: {type(exc).__name__}: {exc}"
+        ) from None
     path = Path(path)
-    with atomic_path(path) as tmp:
-        try:
-            sio.dump(payload, tmp)
-        except Exception as exc:  # skops raises several kinds; say what could not be stored
-            raise TypeError(
-                f"cannot save {type(model).__name__} safely: {type(exc).__name__}: {exc}"
-            ) from None
+    with atomic_path(path) as tmp, zipfile.ZipFile(io.BytesIO(raw)) as src:
+        schema = json.loads(src.read("schema.json"))
+        names = [i.filename for i in src.infolist() if i.filename != "schema.json"]
+        schema[DIGEST_KEY] = _digest(schema, names, src.open)
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as out:
+            out.writestr("schema.json", json.dumps(schema))
+            for name in names:
+                out.writestr(name, src.read(name))
     return path
+
+
+def _digest(schema: dict, names: Iterable[str], open_member) -> str:
+    """SHA-256 of the schema (canonical JSON, without the digest) and the named members."""
+    h = hashlib.sha256(b"crembo-digest-1\0")
+    body = {k: v for k, v in schema.items() if k != DIGEST_KEY}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    h.update(len(text).to_bytes(8, "little") + text)
+    for name in sorted(names):
+        h.update(b"\0" + name.encode() + b"\0")
+        with open_member(name) as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return _DIGEST_PREFIX + h.hexdigest()
+
+
+# --------------------------------------------------------------------------------- load
 
 
 def load(path, trusted: Iterable[str] | str | None = None) -> Any:
@@ -115,8 +265,10 @@ def load(path, trusted: Iterable[str] | str | None = None) -> Any:
     ----------
     path : str or Path
     trusted : list of str, optional
-        Type names to accept beyond the allow-list (classes of crembo, scikit-learn and
-        NumPy). The error raised for an untrusted file lists the names to pass.
+        Exact type names (``module.Class`` or ``module.function``) to accept beyond the
+        allow-list :data:`ALLOWED`. The error raised for an untrusted file lists the names
+        to pass. A trusted name the file would call (a function, or a class called with
+        arguments from the file) warns (:class:`TrustWarning`) that it allows running it.
 
     Returns
     -------
@@ -129,32 +281,53 @@ def load(path, trusted: Iterable[str] | str | None = None) -> Any:
     UntrustedTypesError
         The file holds types outside the allow-list and ``trusted``.
     ValueError
-        The file is truncated, not a crembo model file, or from another format version.
+        The file is truncated, damaged or tampered with (digest mismatch), over a limit,
+        structurally invalid, not a crembo model file, or from another format version.
     """
     path = _existing_file(path)
     extra = _check_trusted(trusted)
-    _read_header(path)
     try:
-        names = sio.get_untrusted_types(file=path)
-    except Exception as exc:
-        raise _unreadable(path, exc) from None
-    refused = [n for n in names if n not in extra and not _allow_listed(n)]
-    if refused:
-        raise UntrustedTypesError(path, refused)
-    try:
-        payload = sio.load(path, trusted=names)
-    except Exception as exc:
+        with zipfile.ZipFile(path) as archive:
+            schema = _read_schema(path, archive)
+            header = _header(path, schema)
+            scan = _scan(path, schema)
+            refused = sorted(n for n in scan.names() if n not in extra and not scan.allowed(n))
+            if refused:
+                calls = [n for n in refused if n in scan.calls]
+                raise UntrustedTypesError(path, refused, calls)
+            for name in sorted(n for n in extra & scan.calls if not scan.allowed(n)):
+                warnings.warn(
+                    f"{path}: trusting {name} allows this file to run it (it is a function, "
+                    "or a class the file calls with arguments of its own).",
+                    TrustWarning,
+                    stacklevel=2,
+                )
+            _check_members(path, archive, scan)
+            _check_digest(path, archive, schema, header, scan)
+            payload = _build(path, archive, schema, scan)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
         raise _unreadable(path, exc) from None
     model = payload.get("model") if isinstance(payload, dict) else None
     if not hasattr(model, "predict"):
         raise ValueError(f"{path} does not hold a model (no object with predict inside).")
+    _check_estimators(path, model)
     return model
 
 
 def read_metadata(path) -> dict:
-    """The metadata stored with a model, read without constructing the model."""
-    header = _read_header(_existing_file(path))
-    return header["metadata"]
+    """The metadata stored with a model, read without constructing the model.
+
+    Only the archive's directory and schema are read (within the limits of :func:`load`);
+    the digest is checked by :func:`load`.
+    """
+    path = _existing_file(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _header(path, _read_schema(path, archive))["metadata"]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _existing_file(path) -> Path:
@@ -185,27 +358,64 @@ def _check_trusted(trusted) -> set[str]:
     return set(names)
 
 
-def _read_header(path: Path) -> dict:
-    """Format, version and metadata from the archive's schema; constructs nothing."""
+# ------------------------------------------------------- 1. the zip directory and schema
+
+
+def _read_schema(path: Path, archive: zipfile.ZipFile) -> dict:
+    """Check the zip directory against the limits, then read and parse ``schema.json``."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _over(path, f"{len(infos)} members (at most {MAX_MEMBERS})")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise _over(path, "two members with one name")
+    size = max(path.stat().st_size, 1)
+    total = 0
+    for info in infos:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _over(path, f"member {info.filename} of {info.file_size} bytes")
+        ratio_limit = MAX_MEMBER_RATIO * max(info.compress_size, 1) + 4096
+        if info.file_size > ratio_limit:
+            raise _over(
+                path, f"member {info.filename} compressed {info.file_size}:{info.compress_size}"
+            )
+        total += info.file_size
+    if total > min(MAX_TOTAL_BYTES, MAX_EXPANSION * size + (1 << 20)):
+        raise _over(path, f"{total} bytes uncompressed in a file of {size}")
     try:
-        with zipfile.ZipFile(path) as archive:
-            schema = json.loads(archive.read("schema.json"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        info = archive.getinfo("schema.json")
+    except KeyError:
+        raise _unreadable(path, KeyError("no schema.json")) from None
+    if info.file_size > MAX_SCHEMA_BYTES:
+        raise _over(path, f"schema.json of {info.file_size} bytes")
+    try:
+        schema = json.loads(archive.read("schema.json"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
         raise _unreadable(path, exc) from None
-    content = schema.get("content") if isinstance(schema, dict) else None
+    if not isinstance(schema, dict):
+        raise ValueError(f"{path} is a skops file but not a crembo model file (no header).")
+    return schema
+
+
+def _header(path: Path, schema: dict) -> dict:
+    """Format, version and metadata from the schema; constructs nothing."""
+    content = schema.get("content")
     if schema.get("__class__") != "dict" or not isinstance(content, dict):
         raise ValueError(f"{path} is a skops file but not a crembo model file (no header).")
     fmt, version, meta = (_json_leaf(content.get(k)) for k in ("format", "version", "metadata"))
     if fmt != FORMAT:
         raise ValueError(f"{path} is a skops file but not a crembo model file (no header).")
-    if version != VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise ValueError(
             f"{path} was written in crembo model format version {version!r}; this crembo "
-            f"reads version {VERSION}. Save the model again with a matching crembo."
+            f"reads versions {', '.join(map(str, READABLE_VERSIONS))}. Save the model again "
+            "with a matching crembo."
         )
     try:
         metadata = json.loads(meta) if isinstance(meta, str) else {}
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
+        metadata = {}
+    if not isinstance(metadata, dict):
         metadata = {}
     return {"format": fmt, "version": version, "metadata": metadata}
 
@@ -216,26 +426,360 @@ def _json_leaf(node):
         return None
     try:
         return json.loads(node["content"])
-    except (KeyError, TypeError, json.JSONDecodeError):
+    except (KeyError, TypeError, ValueError, RecursionError):
         return None
 
 
-def _allow_listed(name: str) -> bool:
-    """Whether ``name`` is a class of a trusted package (importing only those packages)."""
-    module, _, attr = name.rpartition(".")
-    if module.split(".")[0] not in TRUSTED_PACKAGES or not attr:
-        return False
+# ---------------------------------------------------------------------- 2. the schema scan
+
+
+@dataclass
+class _Scan:
+    """What the schema says, gathered without building anything."""
+
+    #: (loader, "module.Class") of every node
+    types: set = field(default_factory=set)
+    #: names the file would call (functions, classes called with the file's arguments)
+    calls: set = field(default_factory=set)
+    #: member name -> node ids referring to it (None: a node without id, never shared)
+    refs: dict = field(default_factory=dict)
+    #: members holding .npy data
+    arrays: set = field(default_factory=set)
+
+    def names(self) -> set[str]:
+        return {name for _, name in self.types}
+
+    def allowed(self, name: str) -> bool:
+        return all(name in ALLOWED.get(loader, ()) for loader, n in self.types if n == name)
+
+
+def _scan(path: Path, schema: dict) -> _Scan:
+    """Every node of the schema, to any depth (more than skops visits: nothing is skipped)."""
+    protocol = schema.get("protocol")
+    if isinstance(protocol, bool) or not isinstance(protocol, int) or protocol < 0:
+        raise _invalid(path, f"skops protocol {protocol!r}")
+    scan = _Scan()
+    stack: list[tuple[Any, int]] = [(schema, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > MAX_SCHEMA_DEPTH:
+            raise _over(path, f"schema nested deeper than {MAX_SCHEMA_DEPTH}")
+        if isinstance(obj, list):
+            stack.extend((v, depth + 1) for v in obj if isinstance(v, (dict, list)))
+            continue
+        if "__loader__" in obj or "__class__" in obj or "__module__" in obj:
+            _scan_node(path, obj, scan)
+        stack.extend((v, depth + 1) for v in obj.values() if isinstance(v, (dict, list)))
+    return scan
+
+
+def _scan_node(path: Path, node: dict, scan: _Scan) -> None:
+    loader, module, cls = (node.get(k) for k in ("__loader__", "__module__", "__class__"))
+    if not all(isinstance(v, str) and v for v in (loader, module, cls)):
+        raise _invalid(path, "a schema node without loader, module or class")
+    name = f"{module}.{cls}"
+    scan.types.add((loader, name))
+    if loader in _RUNS_CODE:
+        scan.calls.add(name)
+    if loader == "MethodNode":  # the method name rides in the content
+        func = node.get("content", {}).get("func") if isinstance(node.get("content"), dict) else ""
+        scan.types.add((loader, f"{name}.{func}"))
+        scan.calls.add(f"{name}.{func}")
+    if "file" in node:
+        member = node["file"]
+        if not isinstance(member, str):
+            raise _invalid(path, "a member reference that is not a name")
+        ident = node.get("__id__")
+        scan.refs.setdefault(member, set()).add(ident if ident else object())
+        if loader == "NdArrayNode":
+            scan.arrays.add(member)
+    if loader == "RandomGeneratorNode":
+        try:
+            bitgen = json.loads(
+                node["content"]["bit_generator"]["content"]["bit_generator"]["content"]
+            )
+        except (KeyError, TypeError, ValueError):
+            bitgen = None
+        if bitgen not in _BIT_GENERATORS:
+            scan.types.add(("RandomGeneratorNode", f"numpy.random.{bitgen}"))
+            scan.calls.add(f"numpy.random.{bitgen}")
+
+
+# ------------------------------------------------------------------------ 3. the members
+
+
+def _check_members(path: Path, archive: zipfile.ZipFile, scan: _Scan) -> None:
+    members = {i.filename: i for i in archive.infolist() if i.filename != "schema.json"}
+    missing = sorted(set(scan.refs) - set(members))
+    if missing:
+        raise _invalid(path, f"the schema names missing member {missing[0]}")
+    loose = sorted(set(members) - set(scan.refs))
+    if loose:
+        raise _invalid(path, f"member {loose[0]} that nothing refers to")
+    shared = sorted(m for m, ids in scan.refs.items() if len(ids) > 1)
+    if shared:
+        # skops reads a member once per node: many nodes on one member multiply memory
+        raise _over(path, f"member {shared[0]} referred to {len(scan.refs[shared[0]])} times")
+    from numpy.lib import format as npy
+
+    for member in sorted(scan.arrays):
+        info = members[member]
+        try:
+            with archive.open(info) as fh:
+                version = npy.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = npy.read_array_header_1_0(fh)
+                elif version in ((2, 0), (3, 0)):
+                    shape, _, dtype = npy.read_array_header_2_0(fh)
+                else:
+                    raise ValueError(f"npy version {version}")
+                start = fh.tell()
+        except (ValueError, TypeError, SyntaxError) as exc:
+            raise _invalid(path, f"array {member} ({exc})") from None
+        if dtype.hasobject:
+            raise _invalid(path, f"array {member} of Python objects (dtype {dtype})")
+        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if start + nbytes != info.file_size:
+            raise _invalid(
+                path, f"array {member} of shape {shape} in {info.file_size - start} bytes"
+            )
+
+
+def _check_digest(path, archive, schema, header, scan) -> None:
+    stored = schema.get(DIGEST_KEY)
+    if header["version"] == 1 and stored is None:
+        warnings.warn(
+            f"{path} was written before model files had a digest (format version 1): its "
+            "integrity cannot be checked. Save it again (crembo.save) to add one.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    if not isinstance(stored, str) or not stored.startswith(_DIGEST_PREFIX):
+        raise _invalid(path, "no content digest (a version-2 file always has one)")
+    if _digest(schema, scan.refs, archive.open) != stored:
+        raise ValueError(
+            f"{path}: digest mismatch: the file was changed after it was saved (or damaged); "
+            "refusing to load it."
+        )
+
+
+# ------------------------------------------------------------------------ 4. build, trees
+
+
+def _build(path: Path, archive: zipfile.ZipFile, schema: dict, scan: _Scan):
+    """Build skops' node tree (reads each member once), check the trees, then construct."""
+    import skops.io  # noqa: F401  (registers every loader)
+    from skops.io._audit import audit_tree, get_tree
+    from skops.io._protocol import PROTOCOL
+    from skops.io._utils import LoadContext
+
+    if schema["protocol"] > PROTOCOL:
+        raise _invalid(path, f"skops protocol {schema['protocol']} (this skops reads {PROTOCOL})")
+    trusted = sorted(scan.names())
     try:
-        obj = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return False
-    return isinstance(obj, type)
+        root = get_tree(schema, LoadContext(src=archive, protocol=schema["protocol"]), trusted)
+        audit_tree(root, trusted)
+        for node in _tree_nodes(root):
+            _check_tree_node(path, node)
+        return root.construct()
+    except ValueError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise _unreadable(path, exc) from None
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise
+    except Exception as exc:  # KeyError, TypeError, RecursionError, skops' own errors
+        raise _unreadable(path, exc) from None
+
+
+def _tree_nodes(root) -> list:
+    from skops.io._audit import Node
+    from skops.io._sklearn import TreeNode
+
+    found, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, TreeNode):
+            found.append(node)
+        for child in node.children.values():
+            items = child.values() if isinstance(child, dict) else child
+            if isinstance(child, Node):
+                items = [child]
+            if isinstance(items, (list, type({}.values()))):
+                stack.extend(c for c in items if isinstance(c, Node))
+    return found
+
+
+def _check_tree_node(path: Path, node) -> None:
+    """A scikit-learn Tree's arguments and state, checked before the Tree is built."""
+    from sklearn.tree._tree import NODE_DTYPE
+
+    args = node.args.construct()
+    state = node.attrs.construct()
+    bad = _tree_problem(args, state, NODE_DTYPE)
+    if bad:
+        raise _invalid(path, f"decision tree: {bad}")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _tree_problem(args, state, node_dtype) -> str | None:
+    """What is wrong with a Tree's ``(n_features, n_classes, n_outputs)`` and state, or None."""
+    if not isinstance(args, tuple) or len(args) != 3 or not isinstance(state, dict):
+        return "arguments or state of the wrong form"
+    n_features, n_classes, n_outputs = args
+    if not (_is_int(n_features) and n_features >= 1 and _is_int(n_outputs) and n_outputs >= 1):
+        return "n_features and n_outputs must be positive integers"
+    if not (
+        isinstance(n_classes, np.ndarray)
+        and n_classes.dtype.kind == "i"
+        and n_classes.shape == (n_outputs,)
+        and (n_classes >= 1).all()
+    ):
+        return f"n_classes must hold {n_outputs} positive integers"
+    nodes, values = state.get("nodes"), state.get("values")
+    node_count, max_depth = state.get("node_count"), state.get("max_depth")
+    if not (isinstance(nodes, np.ndarray) and nodes.dtype == node_dtype and nodes.ndim == 1):
+        return "nodes array of the wrong dtype"
+    n = nodes.shape[0]
+    if not (_is_int(node_count) and node_count == n >= 1):
+        return f"node_count {node_count!r} for {n} nodes"
+    if not (_is_int(max_depth) and max_depth >= 0):
+        return f"max_depth {max_depth!r}"
+    expected = (n, int(n_outputs), int(n_classes.max()))
+    if not (isinstance(values, np.ndarray) and values.dtype == np.float64):
+        return "values array of the wrong dtype"
+    if values.shape != expected:
+        return f"values of shape {values.shape}, expected {expected}"
+    left, right = nodes["left_child"], nodes["right_child"]
+    leaf = left == -1
+    if not np.array_equal(leaf, right == -1):
+        return "a node with one child"
+    idx = np.arange(n)
+    inner = ~leaf
+    # scikit-learn numbers children after their parent: indices only grow, so no cycles
+    if np.any((left[inner] <= idx[inner]) | (left[inner] >= n)):
+        return "a child index out of range"
+    if np.any((right[inner] <= idx[inner]) | (right[inner] >= n)):
+        return "a child index out of range"
+    refs = np.bincount(np.concatenate([left[inner], right[inner]]), minlength=n)
+    if refs[0] != 0 or np.any(refs[1:] != 1):
+        return "nodes shared by two parents or unreachable"
+    feature = nodes["feature"][inner]
+    if np.any((feature < 0) | (feature >= n_features)):
+        return f"a feature index outside 0..{n_features - 1}"
+    if np.isnan(nodes["threshold"][inner]).any():
+        return "a NaN threshold"
+    if _tree_depth(left, right) > max_depth:
+        return f"deeper than its max_depth {max_depth}"
+    return None
+
+
+def _tree_depth(left, right) -> int:
+    """Depth of a valid tree (children after parents), by pointer jumping: O(n log n)."""
+    n = left.size
+    parent = np.zeros(n, dtype=np.intp)
+    inner = np.flatnonzero(left != -1)
+    parent[left[inner]] = inner
+    parent[right[inner]] = inner
+    dist = (np.arange(n) != 0).astype(np.int64)
+    while True:
+        up = parent[parent]
+        if np.array_equal(up, parent):
+            break
+        dist = dist + dist[parent] * (parent != 0)
+        parent = up
+    return int(dist.max(initial=0))
+
+
+def _check_estimators(path: Path, model) -> None:
+    """Trees and the estimators that hand them X agree on the number of features."""
+    from sklearn.tree import BaseDecisionTree
+
+    seen, stack = set(), [model]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, (str, bytes, int, float, np.ndarray)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+            continue
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+            continue
+        attrs = getattr(obj, "__dict__", None)
+        if not isinstance(attrs, dict):
+            continue
+        if isinstance(obj, BaseDecisionTree) and "tree_" in attrs:
+            n_in = attrs.get("n_features_in_")
+            if not _is_int(n_in) or n_in != obj.tree_.n_features:
+                raise _invalid(
+                    path,
+                    f"a {type(obj).__name__} with n_features_in_={n_in!r} over a tree of "
+                    f"{obj.tree_.n_features} features",
+                )
+        if _qualname(obj) in _SAME_X_PARENTS:
+            _check_same_x(path, obj, attrs)
+        stack.extend(attrs.values())
+
+
+def _check_same_x(path: Path, parent, attrs: dict) -> None:
+    fitted = {k: v for k, v in attrs.items() if k.endswith("_") and not k.startswith("_")}
+    children = []
+    for value in fitted.values():
+        children.extend(value if isinstance(value, (list, tuple)) else [value])
+    children = [c for c in children if hasattr(c, "fit")]
+    n_parent = attrs.get("n_features_in_")
+    if n_parent is None and _qualname(parent) in _WRAPPERS:
+        return  # checked through the estimator that holds it (see _features_of)
+    for child in children:
+        n_child = _features_of(child)
+        if n_child is None:
+            continue
+        if not _is_int(n_parent) or n_child != n_parent:
+            raise _invalid(
+                path,
+                f"{type(parent).__name__} with n_features_in_={n_parent!r} holding a "
+                f"{type(child).__name__} fitted on {n_child} features",
+            )
+
+
+def _features_of(est):
+    """Features an estimator was fitted on (its student's, for an allowed-label wrapper)."""
+    n = getattr(est, "n_features_in_", None)
+    if n is not None:
+        return n
+    inner = getattr(est, "estimator_", None)
+    return None if inner is None else getattr(inner, "n_features_in_", None)
+
+
+def _qualname(obj) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+# ------------------------------------------------------------------------------- errors
 
 
 def _unreadable(path, exc) -> ValueError:
     what = (
         "truncated or damaged" if isinstance(exc, (zipfile.BadZipFile, EOFError)) else "unreadable"
     )
+    message = " ".join(str(exc).split())[:300]
     return ValueError(
-        f"{path} is not a readable crembo model file ({what}: {type(exc).__name__}: {exc})."
+        f"{path} is not a readable crembo model file ({what}: {type(exc).__name__}: {message})."
     )
+
+
+def _over(path, what: str) -> ValueError:
+    return ValueError(f"{path} is refused: over the model file limits ({what}).")
+
+
+def _invalid(path, what: str) -> ValueError:
+    return ValueError(f"{path} is not a valid crembo model file ({what}).")
