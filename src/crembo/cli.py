@@ -483,9 +483,11 @@ def predict(
     trust: list[str] | None = typer.Option(
         None,
         "--trust",
-        metavar="TYPE",
-        help="Type name to load although it is outside the allow-list (crembo, scikit-learn, "
-        "NumPy classes); repeat for several. Only for files from someone you trust.",
+        metavar="NAME",
+        help="Exact name (module.Class or module.function) to load although it is outside "
+        "the allow-list of the classes crembo's models contain; repeat for several. Trusting a "
+        "function, or a class the file calls, allows the file to run it (a warning says so): "
+        "only for files from someone you trust.",
     ),
 ):
     """Predict the labels of the rows of a CSV file with a saved model."""

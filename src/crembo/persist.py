@@ -105,6 +105,8 @@ ALLOWED_OBJECTS = frozenset(
         "sklearn.preprocessing._label.LabelEncoder",
         "sklearn.impute._base.SimpleImputer",
         "sklearn.multioutput.MultiOutputClassifier",
+        # runs only its func, which is a FunctionNode: never trusted without trusted=[...]
+        "sklearn.preprocessing._function_transformer.FunctionTransformer",
     }
 )
 #: skops loader -> the exact ``module.Class`` names it may build without being trusted.
