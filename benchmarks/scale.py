@@ -38,9 +38,10 @@ def run_one(n, search, student_kind, n_jobs, seed=0):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.tree import DecisionTreeClassifier
 
-    import crembo.estimator as est_mod
+    import crembo.selection as est_mod
     from crembo import CREMBOClassifier
     from crembo.belief import belief_from
+    from crembo.selection import Halving, HoldOut
     from crembo.students.tree_fast import GiniRegressionTree
 
     X, y = make_classification(
@@ -84,8 +85,9 @@ def run_one(n, search, student_kind, n_jobs, seed=0):
     t_belief = time.perf_counter() - t0
 
     rss_before = _rss_now()
+    selection = Halving() if search == "halving" else HoldOut()
     model = CREMBOClassifier(
-        teacher, student, preset="paper", search=search, n_jobs=n_jobs, random_state=seed
+        teacher, student, preset="paper", selection=selection, n_jobs=n_jobs, random_state=seed
     )
     t0 = time.perf_counter()
     model.fit(X, y)

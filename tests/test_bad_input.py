@@ -243,7 +243,7 @@ PY_CASES = {
     "CREMBO-too-few-rows-for-threshold-cv": Case(
         lambda f, t: crembo_with()().fit(X[[0, 50, 100, 101]], Y[[0, 50, 100, 101]]),
         ValueError,
-        "threshold_cv=5 needs at least 5 labelled rows",
+        r"n_splits=5\) needs at least 5 labelled rows",
     ),
     "CREMBO-student-refusing-multilabel": Case(
         lambda f, t: CREMBOClassifier(forest(), OneDimensionalOnly(max_depth=3)).fit(X, Y),

@@ -13,6 +13,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from crembo import CREMBOClassifier, MEMOClassifier, SurrogateClassifier, belief_from
 from crembo.belief import votes_to_belief
+from crembo.selection import Halving, HoldOut, KFoldOneSE
 
 
 def small_forest(seed=0):
@@ -37,7 +38,12 @@ def test_crembo_on_wine(wine_split):
     sweep = pd.DataFrame(model.sweep_)
     assert sweep["threshold"].is_monotonic_increasing
     assert sweep["threshold"].iloc[0] == model.memo_threshold_
-    assert model.n_student_fits_ >= len(sweep)
+    # the default's k-fold choice: one batched pass and one real fit (per-fold fits without
+    # the batched learner, at most 24 candidates each)
+    if model.n_batched_:
+        assert model.n_student_fits_ == 1 and model.n_batched_ == 1
+    else:
+        assert model.n_student_fits_ >= min(len(sweep), 24)
 
 
 def test_crembo_keeps_the_candidate_with_the_best_validation_score(wine_split):
@@ -96,8 +102,9 @@ def test_unlabelled_rows_join_the_depth_constraint(wine_split):
 
 def test_refit_uses_all_training_rows(wine_split):
     Xtr, _, ytr, _ = wine_split
-    a = CREMBOClassifier(small_forest(), preset="paper", refit=False, random_state=0)
-    b = CREMBOClassifier(small_forest(), preset="paper", refit=True, random_state=0)
+    a = CREMBOClassifier(small_forest(), preset="paper", random_state=0)
+    b = CREMBOClassifier(small_forest(), preset="paper", selection=HoldOut(refit=True))
+    b.set_params(random_state=0)
     a, b = a.fit(Xtr, ytr), b.fit(Xtr, ytr)
     assert a.threshold_ == b.threshold_
     n_a = a.student_.estimator_.tree_.n_node_samples[0]
@@ -126,7 +133,7 @@ def test_robust_preset_keeps_plain_probabilities_for_non_bagging_teachers(wine_s
     m = CREMBOClassifier(lr, preset="robust", random_state=0).fit(Xtr, ytr)
     assert m.belief_kind_ == "predict_proba"  # cross-fitting only with honest_belief=True
     assert "score_se" in m.sweep_  # threshold chosen by k-fold cross-validation
-    halving = CREMBOClassifier(small_forest(), preset="robust", search="halving", random_state=0)
+    halving = CREMBOClassifier(small_forest(), selection=Halving(refit=True), random_state=0)
     assert halving.fit(Xtr, ytr).score(Xte, yte) > 0.7  # halving replaces the preset's k-fold
     with pytest.raises(ValueError, match="honest_belief"):
         CREMBOClassifier(honest_belief="yes").fit(Xtr, ytr)
@@ -139,7 +146,7 @@ def test_remedies_one_by_one(wine_split):
     assert m.belief_kind_ == "cross-fitted predict_proba"
     m = CREMBOClassifier(small_forest(), augment=1.0, random_state=0).fit(Xtr, ytr)
     assert m.score(Xte, yte) > 0.7
-    m = CREMBOClassifier(small_forest(), threshold_cv=3, random_state=0).fit(Xtr, ytr)
+    m = CREMBOClassifier(small_forest(), selection=KFoldOneSE(3), random_state=0).fit(Xtr, ytr)
     assert set(m.sweep_) >= {"threshold", "score", "score_se"}
     assert np.isfinite(m.sweep_["score_se"]).all()
     assert m.threshold_ in m.sweep_["threshold"]
@@ -218,17 +225,17 @@ def _forest_xy(wine):
         (lambda: CREMBOClassifier(small_forest()), {"y": np.zeros(60)}, ValueError, "one class"),
         (lambda: CREMBOClassifier(delta=0), {}, ValueError, "delta"),
         (lambda: CREMBOClassifier(delta=1.5), {}, ValueError, "delta"),
-        (lambda: CREMBOClassifier(validation_size=0), {}, ValueError, "validation_size"),
-        (lambda: CREMBOClassifier(validation_size=1.0), {}, ValueError, "validation_size"),
+        (lambda: CREMBOClassifier(selection="holdout-ish"), {}, ValueError, "selection"),
+        (lambda: CREMBOClassifier(selection=0.15), {}, ValueError, "selection"),
         (
-            lambda: CREMBOClassifier(validation_size=0.01, preset="paper"),
+            lambda: CREMBOClassifier(selection=HoldOut(0.01), preset="paper"),
             {},
             ValueError,
             "validation_size",
         ),
         (lambda: CREMBOClassifier(preset="best"), {}, ValueError, "preset"),
         (lambda: CREMBOClassifier(depth_quantile=1.0), {}, ValueError, "depth_quantile"),
-        (lambda: CREMBOClassifier(threshold_cv=1), {}, ValueError, "threshold_cv"),
+        (lambda: CREMBOClassifier(tie_break="coin"), {}, ValueError, "tie_break"),
         (lambda: CREMBOClassifier(belief="soft"), {}, ValueError, "belief"),
         (lambda: CREMBOClassifier(Perceptron()), {}, TypeError, "predict_proba"),
         (lambda: CREMBOClassifier("forest"), {}, TypeError, "teacher"),
@@ -266,3 +273,63 @@ def test_labels_the_teacher_never_saw(wine):
     teacher = small_forest().fit(X[y < 2], y[y < 2])
     with pytest.raises(ValueError, match="never saw"):
         CREMBOClassifier(teacher).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: HoldOut(validation_size=0), "validation_size"),
+        (lambda: HoldOut(validation_size=1.0), "validation_size"),
+        (lambda: KFoldOneSE(n_splits=1), "n_splits"),
+        (lambda: KFoldOneSE(batched="yes"), "batched"),
+        (lambda: KFoldOneSE(max_swept=0), "max_swept"),
+        (lambda: Halving(eta=1), "eta"),
+    ],
+)
+def test_bad_strategies_are_named(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_config_is_resolved_once_and_kept(wine_split):
+    Xtr, _, ytr, _ = wine_split
+    model = CREMBOClassifier(small_forest(), preset="paper", tie_break="belief", random_state=0)
+    model.fit(Xtr, ytr)
+    cfg = model.config_
+    assert cfg.preset == "paper" and cfg.tie_break == "belief" and cfg.augment == 0.0
+    assert cfg.selection == HoldOut(validation_size=0.15)
+    assert "selection=HoldOut(validation_size=0.15, refit=False)" in repr(cfg)
+    robust = CREMBOClassifier(small_forest(), selection="holdout", random_state=0).fit(Xtr, ytr)
+    assert robust.config_.selection == HoldOut() and robust.config_.augment == 1.0
+    assert robust.get_params()["selection"] == "holdout"  # the parameter is left as given
+
+
+@pytest.mark.parametrize(
+    ("legacy", "expected"),
+    [
+        ({"refit": True, "preset": "paper"}, HoldOut(refit=True)),
+        ({"validation_size": 0.3, "preset": "paper"}, HoldOut(0.3)),
+        (
+            {"threshold_cv": 3},
+            KFoldOneSE(3, batched=False, max_swept=None, max_search_rows=None),
+        ),
+        ({"search": "halving"}, Halving(refit=True)),
+        ({"search": "halving", "preset": "paper"}, Halving(refit=False)),
+    ],
+)
+def test_old_selection_parameters_still_work_with_a_warning(legacy, expected, wine_split):
+    Xtr, _, ytr, _ = wine_split
+    model = CREMBOClassifier(small_forest(), random_state=0, **legacy)
+    with pytest.warns(FutureWarning, match="deprecated"):
+        model.fit(Xtr, ytr)
+    assert model.config_.selection == expected
+    with pytest.raises(ValueError, match="selection only"):
+        CREMBOClassifier(selection="kfold", **legacy).fit(Xtr, ytr)
+
+
+def test_strategy_parameters_clone_and_set(wine_split):
+    model = CREMBOClassifier(small_forest(), selection=KFoldOneSE(3), random_state=0)
+    copy = clone(model)
+    assert copy.selection == KFoldOneSE(3) and copy.selection is not model.selection
+    copy.set_params(selection=Halving())
+    assert copy.get_params()["selection"] == Halving()

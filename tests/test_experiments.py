@@ -95,7 +95,7 @@ def test_methods_registry():
     methods = tabular_methods("rf", "balanced", random_state=0)
     assert list(methods) == ["teacher", "BM", "VT", "CREMBO", "CREMBO-refit"]
     assert isinstance(methods["VT"], SurrogateClassifier)
-    assert methods["CREMBO-refit"].refit is True
+    assert methods["CREMBO-refit"].selection.refit is True
     assert methods["BM"].class_weight == "balanced" and methods["BM"].max_depth == 4
     assert tabular_methods("nn", "none")["CREMBO"].max_candidates == 100
     register_method("CREMBO-robust", lambda t, s, rs, **_: CREMBOClassifier(t, s, preset="robust"))

@@ -9,6 +9,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from crembo import CREMBOClassifier
 from crembo.search import Candidate, halving_schedule, halving_sweep
+from crembo.selection import Halving, HoldOut
 
 
 class CountingOracle:
@@ -96,9 +97,10 @@ def easy_problem():
 
 def fit(search, data, seed=0):
     X_tr, _, y_tr, _, teacher = data
+    selection = Halving(refit=True) if search == "halving" else HoldOut(refit=True)
     est = CREMBOClassifier(
-        teacher, DecisionTreeClassifier(max_depth=3), search=search, random_state=seed, n_jobs=1
-    )
+        teacher, DecisionTreeClassifier(max_depth=3), selection=selection, random_state=seed
+    ).set_params(n_jobs=1)
     return est.fit(X_tr, y_tr)
 
 
@@ -124,7 +126,9 @@ def test_halving_estimator_is_deterministic(easy_problem):
 
 def test_search_parameter_is_checked(easy_problem):
     X_tr, _, y_tr, _, teacher = easy_problem
-    with pytest.raises(ValueError, match="search"):
+    with pytest.raises(ValueError, match="selection"):
+        CREMBOClassifier(teacher, selection="grid").fit(X_tr, y_tr)
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="search"):
         CREMBOClassifier(teacher, search="grid").fit(X_tr, y_tr)
-    with pytest.raises(ValueError, match="threshold_cv"):
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="threshold_cv"):
         CREMBOClassifier(teacher, search="halving", threshold_cv=3).fit(X_tr, y_tr)

@@ -13,6 +13,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from crembo import CREMBOClassifier, belief_from
 from crembo.depth import candidate_thresholds
+from crembo.selection import HoldOut
 from crembo.students.sklearn import AllowedLabelClassifier
 
 
@@ -52,7 +53,7 @@ def paper_loop(teacher, X, y, random_state, max_candidates=None, refit=False):
 def test_paper_preset_is_the_original_loop(wine, seed, max_candidates, refit):
     X, y = wine
     teacher = RandomForestClassifier(20, max_depth=6, random_state=seed).fit(X, y)
-    kwargs = {"refit": True} if refit else {}
+    kwargs = {"selection": HoldOut(refit=True)} if refit else {}
     model = CREMBOClassifier(
         teacher,
         DecisionTreeClassifier(max_depth=4),

@@ -28,6 +28,22 @@ class Oracle(Protocol):
         """Measured (possibly robust) empirical depth of ``student`` on the search sample."""
 
 
+class BatchOracle(Oracle, Protocol):
+    """An oracle that may also grow many students in one pass (``can_fit_many`` true).
+
+    ``fit_many(thresholds, masks)`` returns a batch whose ``predict(X)`` gives class indices
+    of shape ``(n_masks, n_thresholds, n_rows)`` (or with a shrinkage axis of length one
+    before the rows): the student fitted on the rows of each mask (boolean, one row of the
+    sample per column) at each threshold. Searches that use it read MEMO's θ* from the
+    depths of the all-rows students with :func:`memo_from_depths`.
+    """
+
+    can_fit_many: bool
+
+    def fit_many(self, thresholds, masks) -> Any:
+        """Students at every (mask, threshold)."""
+
+
 @dataclass
 class Candidate:
     """One threshold tried: the student fitted there and what was measured."""
@@ -80,6 +96,39 @@ def memo(thresholds, oracle: Oracle) -> MemoResult:
             probes.append(best)
         return MemoResult(0, best.threshold, best.student, best.depth, False, probes)
     return MemoResult(best.index, best.threshold, best.student, best.depth, True, probes)
+
+
+def memo_from_depths(thresholds, depths) -> MemoResult:
+    """MEMO's bisection run on depths measured already (one per candidate).
+
+    The same probes, in the same order, as :func:`memo` with an oracle whose student at
+    ``thresholds[i]`` has depth ``depths[i]``, so the result is the one the bisection would
+    give even where feasibility is not monotone. Students are None.
+    """
+    thresholds = _check_thresholds(thresholds)
+    depths = np.asarray(depths, dtype=float)
+    if depths.shape != thresholds.shape:
+        raise ValueError(f"depths must have one entry per threshold; got shape {depths.shape}.")
+
+    def probe(i):
+        return Candidate(i, float(thresholds[i]), None, float(depths[i]))
+
+    probes: list[Candidate] = []
+    lo, hi, best = -1, thresholds.size, None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        probes.append(probe(mid))
+        if probes[-1].feasible:
+            lo, best = mid, probes[-1]
+        else:
+            hi = mid
+    if best is None:
+        best = next((p for p in probes if p.index == 0), None)
+        if best is None:
+            best = probe(0)
+            probes.append(best)
+        return MemoResult(0, best.threshold, None, best.depth, False, probes)
+    return MemoResult(best.index, best.threshold, None, best.depth, True, probes)
 
 
 def memo_linear(thresholds, oracle: Oracle) -> MemoResult:
@@ -135,6 +184,26 @@ def sweep(
         return cand
 
     return list(Parallel(n_jobs=n_jobs, prefer=PREFER)(delayed(run)(i) for i in idx))
+
+
+def sweep_at(
+    thresholds, indices, oracle: Oracle, score, *, first=None, n_jobs=None
+) -> list[Candidate]:
+    """Fit and score a student at each of ``indices`` (any subset of the candidates).
+
+    ``first`` (a fitted :class:`Candidate` or :class:`MemoResult`) is reused at its index.
+    """
+    thresholds = _check_thresholds(thresholds)
+
+    def run(i):
+        if first is not None and i == first.index:
+            cand = Candidate(i, first.threshold, first.student, first.depth)
+        else:
+            cand = _probe(oracle, thresholds, i)
+        cand.score = float(score(cand.student))
+        return cand
+
+    return list(Parallel(n_jobs=n_jobs, prefer=PREFER)(delayed(run)(int(i)) for i in indices))
 
 
 @dataclass

@@ -247,6 +247,7 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
     from crembo import CREMBOClassifier
     from crembo.nets import TorchAllowedLabelClassifier, TorchClassifier, torch_logits
     from crembo.nets.belief import softmax
+    from crembo.selection import HoldOut
 
     seed = unit_seed(protocol.seed, unit.repeat, unit.fold)
     Xtr, ytr, Xte, yte = X[unit.train], y[unit.train], X[unit.test], y[unit.test]
@@ -317,7 +318,7 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
                         TorchAllowedLabelClassifier(s, **kw),
                         preset="paper",
                         delta=protocol.delta,
-                        validation_size=protocol.validation_size,
+                        selection=HoldOut(protocol.validation_size),
                         epsilon=protocol.epsilon,
                         max_candidates=protocol.max_candidates,
                         random_state=seed,

@@ -1,0 +1,492 @@
+"""How CREMBO chooses its threshold: strategy objects with one method, ``choose``.
+
+Each strategy runs MEMO for θ* and picks a threshold at or above it:
+
+- :class:`HoldOut` (the paper): a stratified validation split scores every candidate;
+- :class:`KFoldOneSE` (the default): k-fold mean score, one-standard-error rule toward the
+  deeper θ, the final student fitted on all rows; with a plain decision-tree student every
+  (fold, candidate) tree is grown in one batched pass, so it costs a few tree fits;
+- :class:`Halving` (large data): successive halving over the candidates on a hold-out split.
+
+``selection`` of :class:`~crembo.CREMBOClassifier` takes an instance or its name.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from crembo.search import (
+    MemoResult,
+    best_candidate,
+    halving_sweep,
+    memo,
+    memo_from_depths,
+    one_standard_error_choice,
+    sweep,
+    sweep_at,
+    sweep_indices,
+)
+
+
+@dataclass
+class SearchProblem:
+    """What a strategy chooses from.
+
+    Attributes
+    ----------
+    sample : crembo.fit.Sample
+        Every row (labelled, unlabelled, synthetic) with its belief; ``y = -1`` when unlabelled.
+    thresholds : ndarray
+        Sorted candidate thresholds Θ.
+    oracle_for : callable
+        ``oracle_for(rows)``: an oracle fitting on those rows of ``sample`` (None: all).
+    scorer : callable
+        ``scorer(student, X, y) -> float``, higher is better.
+    accuracy : bool
+        Whether ``scorer`` is plain accuracy (the batched path computes it itself).
+    delta : int
+        Step of the sweep in candidate indices.
+    n_jobs : int or None
+    seed : int
+        Seeds the splits and subsamples.
+    """
+
+    sample: Any
+    thresholds: np.ndarray
+    oracle_for: Callable
+    scorer: Callable
+    accuracy: bool
+    delta: int
+    n_jobs: Any
+    seed: int
+
+
+@dataclass
+class Choice:
+    """What a strategy chose: the threshold, its student and how it got there."""
+
+    threshold: float
+    student: Any
+    rows: np.ndarray  # rows of the sample the student was fitted on
+    memo: MemoResult
+    sweep: dict
+    n_fits: int
+    n_batched: int = 0
+    n_search_rows: int = 0
+
+
+class Selection:
+    """Base of the strategies: ``choose(problem) -> Choice``."""
+
+    name: ClassVar[str] = ""
+
+    def choose(self, problem: SearchProblem) -> Choice:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _check_fraction(name, value):
+    if isinstance(value, bool) or not (isinstance(value, numbers.Real) and 0 < value < 1):
+        raise ValueError(f"{name} must be a number in (0, 1); got {value!r}.")
+
+
+def _check_int(name, value, low, allow_none=False):
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        more = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {low}{more}; got {value!r}.")
+
+
+@dataclass(frozen=True)
+class HoldOut(Selection):
+    """Score every candidate from θ* up on a stratified validation split (the paper).
+
+    Parameters
+    ----------
+    validation_size : float, default=0.15
+        Share of the labelled rows held out; MEMO and the sweep fit on the rest.
+    refit : bool, default=False
+        Refit the chosen student on all rows (the validation rows included).
+
+    Examples
+    --------
+    >>> from crembo.selection import HoldOut
+    >>> HoldOut(validation_size=0.2)
+    HoldOut(validation_size=0.2, refit=False)
+    """
+
+    validation_size: float = 0.15
+    refit: bool = False
+    name: ClassVar[str] = "holdout"
+
+    def __post_init__(self):
+        _check_fraction("validation_size", self.validation_size)
+
+    def choose(self, problem):
+        s = problem.sample
+        train, val, search_rows = _holdout_rows(s.y, self.validation_size, problem.seed)
+        oracle = problem.oracle_for(search_rows)
+        result = memo(problem.thresholds, oracle)
+        cands = sweep(
+            problem.thresholds,
+            result.index,
+            oracle,
+            _bound(problem, val),
+            delta=problem.delta,
+            first=result,
+            n_jobs=problem.n_jobs,
+        )
+        # with n_jobs > 1 the sweep fits in copies of the oracle: count its candidates here
+        n_fits = len(result.probes) + len(cands) - 1
+        best = best_candidate(cands)
+        table = _table(cands, np.full(len(cands), np.nan))
+        student, rows = best.student, search_rows
+        if self.refit:
+            rows = np.arange(s.n_rows)
+            if rows.size != search_rows.size:
+                student = problem.oracle_for(None).fit(best.threshold)
+                n_fits += 1
+        return Choice(best.threshold, student, rows, result, table, n_fits, 0, search_rows.size)
+
+
+@dataclass(frozen=True)
+class Halving(Selection):
+    """MEMO on a subsample, then successive halving over the candidates, on a hold-out split.
+
+    θ* is certified on ``eta**2`` times fewer rows (at least ``min_rows``; all rows when
+    there are few); the candidates from θ* up are fitted on a small sample, the best
+    ``1/eta`` kept on a sample ``eta`` times larger, and the winner refitted on all search
+    rows (see :func:`crembo.search.halving_sweep`). On small data it is the exhaustive sweep.
+
+    Parameters
+    ----------
+    eta : int, default=3
+    min_rows : int, default=2000
+    validation_size : float, default=0.15
+    refit : bool, default=False
+        Refit the winner on all rows, the validation rows included.
+
+    Examples
+    --------
+    >>> from crembo.selection import Halving
+    >>> Halving(eta=2).eta
+    2
+    """
+
+    eta: int = 3
+    min_rows: int = 2000
+    validation_size: float = 0.15
+    refit: bool = False
+    name: ClassVar[str] = "halving"
+
+    def __post_init__(self):
+        _check_int("eta", self.eta, 2)
+        _check_int("min_rows", self.min_rows, 1)
+        _check_fraction("validation_size", self.validation_size)
+
+    def choose(self, problem):
+        s = problem.sample
+        _, val, search_rows = _holdout_rows(s.y, self.validation_size, problem.seed)
+        n = search_rows.size
+        order = np.random.RandomState(problem.seed).permutation(n)
+        n_memo = min(n, max(self.min_rows, int(np.ceil(n / self.eta**2))))
+        memo_rows = search_rows if n_memo >= n else search_rows[np.sort(order[:n_memo])]
+        memo_oracle = problem.oracle_for(memo_rows)
+        result = memo(problem.thresholds, memo_oracle)
+
+        def oracle_for(rows):
+            return problem.oracle_for(search_rows if rows is None else search_rows[rows])
+
+        out = halving_sweep(
+            problem.thresholds,
+            result.index,
+            oracle_for,
+            _bound(problem, val),
+            n_rows=n,
+            delta=problem.delta,
+            eta=self.eta,
+            min_rows=self.min_rows,
+            random_state=problem.seed,
+            n_jobs=problem.n_jobs,
+        )
+        n_fits = memo_oracle.n_fits + out.n_fits
+        table = _table(out.candidates, np.full(len(out.candidates), np.nan))
+        table["n_rows"] = out.n_rows
+        student, rows = out.best.student, search_rows
+        if self.refit:
+            rows = np.arange(s.n_rows)
+            if rows.size != search_rows.size:
+                student = problem.oracle_for(None).fit(out.best.threshold)
+                n_fits += 1
+        return Choice(out.best.threshold, student, rows, result, table, n_fits, 0, n)
+
+
+@dataclass(frozen=True)
+class KFoldOneSE(Selection):
+    """k-fold mean score per candidate, one-standard-error rule toward the deeper θ.
+
+    MEMO runs on all rows; each candidate from θ* up is scored on the k folds of the
+    labelled rows (unlabelled and synthetic rows always join the training side); the
+    smallest θ whose mean score is within one standard error of the best is chosen, and
+    the final student fitted there on all rows.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    batched : {"auto", True, False}, default="auto"
+        "auto": grow every (fold, candidate) tree, and the all-rows trees MEMO's θ* is read
+        from, in one pass of :func:`crembo.students.batched.grow_allowed_label_trees` when
+        the student is a plain decision tree and ``scoring="accuracy"`` (binned splits: a
+        close proxy of the real trees, used only to choose θ; the final student is a real
+        scikit-learn fit). False: a fit per fold and candidate (the original k-fold
+        choice). True: batched, or an error when the student cannot be.
+    max_swept : int or None, default=24
+        Without batching, at most this many candidates from θ* up (evenly in rank) are
+        fitted per fold. None: all.
+    max_search_rows : int or None, default=20000
+        Larger data are subsampled (stratified) to this many rows for the choice; the final
+        student is fitted on all rows. None: never.
+
+    Examples
+    --------
+    >>> from crembo.selection import KFoldOneSE
+    >>> KFoldOneSE(n_splits=3, batched=False)
+    KFoldOneSE(n_splits=3, batched=False, max_swept=24, max_search_rows=20000)
+    """
+
+    n_splits: int = 5
+    batched: bool | str = "auto"
+    max_swept: int | None = 24
+    max_search_rows: int | None = 20000
+    name: ClassVar[str] = "kfold"
+
+    def __post_init__(self):
+        _check_int("n_splits", self.n_splits, 2)
+        if not (self.batched == "auto" or isinstance(self.batched, bool)):
+            raise ValueError(f"batched must be 'auto', True or False; got {self.batched!r}.")
+        _check_int("max_swept", self.max_swept, 1, allow_none=True)
+        _check_int("max_search_rows", self.max_search_rows, 100, allow_none=True)
+
+    def choose(self, problem):
+        s = problem.sample
+        sub = None
+        if self.max_search_rows is not None and s.n_rows > self.max_search_rows:
+            sub = _stratified_subsample(s.y, self.max_search_rows, problem.seed)
+        search = s if sub is None else s.rows(sub)
+
+        def oracle_for(rows):
+            if sub is None:
+                return problem.oracle_for(rows)
+            return problem.oracle_for(sub if rows is None else sub[rows])
+
+        labelled = np.flatnonzero(search.y >= 0)
+        unlabelled = np.flatnonzero(search.y < 0)
+        folds = make_folds(search.y[labelled], self.n_splits, problem.seed)
+        fold_rows = [(np.concatenate([labelled[tr], unlabelled]), labelled[te]) for tr, te in folds]
+        oracle = oracle_for(None)
+        use_batch = self.batched is not False and problem.accuracy and oracle.can_fit_many
+        if self.batched is True and not use_batch:
+            raise ValueError(
+                "selection=KFoldOneSE(batched=True) needs a plain DecisionTreeClassifier "
+                "student (gini, best splitter, integer max_depth, no NaN in X), "
+                "scoring='accuracy' and crembo.students.batched."
+            )
+        if use_batch:
+            result, idx, scores, depths = self._batched(problem, search, oracle, fold_rows)
+            n_fits, n_batched, student = 0, 1, None
+        else:
+            result, idx, scores, n_fits = self._fitted(problem, search, oracle_for, fold_rows)
+            n_batched = 0
+            depths = np.full(idx.size, np.nan)
+            depths[0] = result.depth
+            student = result.student
+        mean = scores.mean(axis=0)
+        se = scores.std(axis=0, ddof=1) / np.sqrt(len(folds))
+        pick = one_standard_error_choice(mean, se)
+        threshold = float(problem.thresholds[idx[pick]])
+        if pick != 0 or sub is not None or student is None:
+            student = problem.oracle_for(None).fit(threshold)
+            n_fits += 1
+        table = {
+            "threshold": problem.thresholds[idx].astype(float),
+            "score": mean,
+            "score_se": se,
+            "depth": depths,
+        }
+        rows = np.arange(s.n_rows)
+        return Choice(threshold, student, rows, result, table, n_fits, n_batched, search.n_rows)
+
+    def _fitted(self, problem, search, oracle_for, fold_rows):
+        """MEMO by bisection, then a fit per fold and (distinct) candidate."""
+        oracle = oracle_for(None)
+        result = memo(problem.thresholds, oracle)
+        idx = cap_evenly(
+            sweep_indices(result.index, problem.thresholds.size, problem.delta), self.max_swept
+        )
+        scores = np.empty((len(fold_rows), idx.size))
+        n_fits = oracle.n_fits
+        for f, (train, test) in enumerate(fold_rows):
+            # thresholds with the same allowed labels on the fold's rows fit the same student
+            keys = allowed_label_keys(search.belief[train], problem.thresholds[idx])
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            fold = sweep_at(
+                problem.thresholds,
+                idx[first],
+                oracle_for(train),
+                _bound(problem, test, search),
+                n_jobs=problem.n_jobs,
+            )
+            scores[f] = np.array([c.score for c in fold])[inverse]
+            n_fits += len(fold)
+        return result, idx, scores, n_fits
+
+    def _batched(self, problem, search, oracle, fold_rows):
+        """One batch: the all-rows trees (MEMO's θ*) and every fold's, at every candidate."""
+        n = search.n_rows
+        masks = np.zeros((len(fold_rows) + 1, n), dtype=bool)
+        masks[0] = True
+        for f, (train, _) in enumerate(fold_rows):
+            masks[f + 1, train] = True
+        batch = oracle.fit_many(problem.thresholds, masks)
+        pred = np.asarray(batch.predict(search.X))
+        if pred.ndim == 4:  # (masks, thresholds, shrinkage, rows): one shrinkage value
+            pred = pred[:, :, 0]
+        pointwise = search.belief[np.arange(n), pred[0]]  # (thresholds, rows)
+        depths = _depths(pointwise, oracle.alpha)
+        result = memo_from_depths(problem.thresholds, depths)
+        idx = sweep_indices(result.index, problem.thresholds.size, problem.delta)
+        scores = np.empty((len(fold_rows), idx.size))
+        for f, (_, test) in enumerate(fold_rows):
+            scores[f] = (pred[f + 1][idx][:, test] == search.y[test]).mean(axis=1)
+        return result, idx, scores, depths[idx]
+
+
+#: The strategies by name, for ``selection="holdout"`` and so on.
+STRATEGIES = {cls.name: cls for cls in (HoldOut, KFoldOneSE, Halving)}
+
+
+def as_selection(value, preset_selection: Selection) -> Selection:
+    """A strategy from ``selection``: an instance, a name, or "auto" (the preset's)."""
+    if isinstance(value, Selection):
+        return value
+    if isinstance(value, str) and value == "auto":
+        return preset_selection
+    if isinstance(value, str) and value in STRATEGIES:
+        return STRATEGIES[value]()
+    raise ValueError(
+        "selection must be 'auto', one of "
+        f"{sorted(STRATEGIES)} or a HoldOut/KFoldOneSE/Halving instance; got {value!r}."
+    )
+
+
+def cap_evenly(indices, cap):
+    """At most ``cap`` of ``indices``, evenly in rank, first and last kept."""
+    indices = np.asarray(indices)
+    if cap is None or indices.size <= cap:
+        return indices
+    keep = np.unique(np.round(np.linspace(0, indices.size - 1, int(cap))).astype(int))
+    return indices[keep]
+
+
+def allowed_label_keys(belief, thresholds) -> np.ndarray:
+    """One key per threshold, equal exactly when ``belief >= θ`` is the same matrix."""
+    values = np.unique(belief)
+    return np.searchsorted(values, thresholds, side="left")
+
+
+def make_folds(y, k, seed):
+    """Stratified k folds of the labels when every class has k rows, plain k folds else."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if y.size < k:
+        raise ValueError(
+            f"selection=KFoldOneSE(n_splits={k}) needs at least {k} labelled rows; got {y.size}."
+        )
+    counts = np.bincount(y)
+    if counts[counts > 0].min() >= k:
+        splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(y.size), y))
+
+
+def _holdout_rows(y_all, validation_size, seed):
+    """Labelled rows split into train and validation; the search rows add the unlabelled."""
+    labelled = np.flatnonzero(y_all >= 0)
+    train, val = _split(y_all[labelled], labelled, validation_size, seed)
+    unlabelled = np.flatnonzero(y_all < 0)
+    return train, val, np.concatenate([train, unlabelled])
+
+
+def _split(y, rows, validation_size, seed):
+    from sklearn.model_selection import train_test_split
+
+    n_val = int(np.ceil(validation_size * y.size))
+    n_classes = np.unique(y).size
+    if n_val >= y.size:
+        raise ValueError(
+            f"validation_size={validation_size} leaves no training rows out of {y.size}."
+        )
+    if n_val < n_classes:
+        raise ValueError(
+            f"validation_size={validation_size} holds {n_val} of {y.size} rows, "
+            f"too few for the {n_classes} classes; raise it or give more data."
+        )
+    counts = np.bincount(y)
+    stratify = y if counts[counts > 0].min() >= 2 and y.size - n_val >= n_classes else None
+    train, val = train_test_split(rows, test_size=n_val, stratify=stratify, random_state=seed)
+    return np.sort(train), np.sort(val)
+
+
+def _stratified_subsample(y, n_keep, seed):
+    """Sorted rows: labelled ones stratified by class, unlabelled ones at the same rate."""
+    rng = np.random.RandomState(seed)
+    rate = n_keep / y.size
+    keep = []
+    for label in np.unique(y):
+        rows = np.flatnonzero(y == label)
+        take = max(1, int(round(rate * rows.size))) if label >= 0 else int(rate * rows.size)
+        keep.append(rng.choice(rows, size=min(take, rows.size), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def _depths(pointwise, alpha):
+    """Depth statistic of every row of ``pointwise`` (see :func:`crembo.depth.depth_statistic`)."""
+    if alpha == 0:
+        return pointwise.min(axis=1)
+    k = min(int(np.floor(alpha * pointwise.shape[1])), pointwise.shape[1] - 1)
+    return np.partition(pointwise, k, axis=1)[:, k]
+
+
+class _Bound:
+    """``score(student)`` on fixed rows (holds only what parallel workers need)."""
+
+    def __init__(self, scorer, X, y):
+        self.scorer, self.X, self.y = scorer, X, y
+
+    def __call__(self, student):
+        return self.scorer(student, self.X, self.y)
+
+
+def _bound(problem, rows, sample=None):
+    s = problem.sample if sample is None else sample
+    return _Bound(problem.scorer, s.X[rows], s.y[rows])
+
+
+def _table(cands, score_se=None):
+    table = {
+        "threshold": np.array([c.threshold for c in cands], dtype=float),
+        "score": np.array([c.score for c in cands], dtype=float),
+        "depth": np.array([c.depth for c in cands], dtype=float),
+    }
+    if score_se is not None:
+        table["score_se"] = score_se
+    return table
+
+
+__all__ = ["Choice", "Halving", "HoldOut", "KFoldOneSE", "SearchProblem", "Selection"]
