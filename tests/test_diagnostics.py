@@ -49,3 +49,21 @@ def test_warnings_are_degenerate_threshold_warnings():
         problems = warn_fitted_model(_model(depth=0.0, threshold=0.6), belief)
     assert len(problems) == 2 and len(record) == 2
     assert all(str(w.message).startswith("SimpleNamespace: ") for w in record)
+
+
+def test_a_fit_with_sharp_contradicting_beliefs_warns():
+    from sklearn.datasets import load_iris
+
+    from crembo import CREMBOClassifier, MEMOClassifier
+
+    X, y = load_iris(return_X_y=True)
+    rng = np.random.default_rng(0)
+    noisy = np.where(rng.random(y.size) < 0.1, (y + 1) % 3, y)  # labels no small tree fits
+    belief = np.full((y.size, 3), 1e-5)
+    belief[np.arange(y.size), noisy] = 1 - 2e-5  # near-0/1, as a boosted teacher gives
+    with pytest.warns(DegenerateThresholdWarning, match="vacuous"):
+        model = MEMOClassifier(random_state=0).fit(X, y, belief=belief)
+    assert model.depth_ < VACUOUS_DEPTH
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a sound fit stays silent
+        CREMBOClassifier(preset="paper", random_state=0).fit(X, y)

@@ -243,3 +243,22 @@ def test_shrunk_allowed_label_student(tie_break):
     np.testing.assert_allclose(tree.predict_proba(Z), student.predict_proba(Z), atol=1e-9)
     # shrinkage moved the probabilities, and the exported tree carries the moved ones
     assert np.abs(tree.predict_proba(Z) - plain.predict_proba(Z)).max() > 1e-3
+
+
+def test_estimator_methods_and_print():
+    import crembo
+
+    X, y = load_iris(return_X_y=True)
+    for model in (
+        CREMBOClassifier(_teacher(), preset="paper", random_state=0),
+        MEMOClassifier(_teacher(), random_state=0),
+    ):
+        assert str(model) == repr(model)  # unfitted: scikit-learn's repr
+        model.fit(X, y)
+        _assert_same(model, model.to_sklearn(), _probe_rows(X))
+        np.testing.assert_array_equal(model.student_only().predict(X), model.predict(X))
+        text = str(model)
+        assert text.startswith(type(model).__name__ + ": a tree of depth")
+        assert model.rules() in text and "predict " in model.rules()
+        assert repr(model).startswith(type(model).__name__ + "(")
+        assert crembo.rules(model) == model.rules()
