@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -260,6 +261,8 @@ def main():
     parser.add_argument("--optimal-candidates", type=int, default=16)
     parser.add_argument("--methods", default=None, help="comma list; default: all")
     args = parser.parse_args()
+    # the old spelling of the k-fold choice (exactly the same strategy); said once, not per fit
+    warnings.filterwarnings("ignore", "threshold_cv: deprecated", FutureWarning)
     lambdas = tuple(float(v) for v in args.lambdas.split(","))
     levers = register_levers(lambdas, args.optimal_time_limit, args.optimal_candidates)
     base = [m for m in BASELINES if m in METHODS]
