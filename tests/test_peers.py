@@ -183,3 +183,13 @@ def json_settings(out):
     import json
 
     return json.loads((out / "run.json").read_text())
+
+
+def test_missing_peer_package_names_the_extra(monkeypatch):
+    import sys
+
+    from crembo.datasets import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "imodels", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"crembo\[peers\]"):
+        METHODS["FIGS"](None, make_student("none", 0), 0)

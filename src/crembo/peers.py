@@ -548,11 +548,23 @@ class FIGSPeer(_Peer):
         return int(self.estimator_.complexity_ + len(self.estimator_.trees_))
 
 
+def _built(make, *modules):
+    """A builder that imports the peer's libraries first (outside the timed fit; a missing
+    one is a setup error that names the extra)."""
+
+    def build(teacher, student, rs, **_):
+        for module in modules:
+            _require(module)
+        return make(teacher, student, rs)
+
+    return build
+
+
 #: name -> builder(teacher, student, random_state) of the peers, registered in METHODS.
 PEERS = {
-    "STreeD": lambda teacher, student, rs, **_: STreeDPeer(random_state=rs),
-    "STreeD-VT": lambda teacher, student, rs, **_: STreeDPeer(teacher, random_state=rs),
-    "GOSDT": lambda teacher, student, rs, **_: GOSDTPeer(teacher, random_state=rs),
-    "HSTree": lambda teacher, student, rs, **_: HSTreePeer(student, random_state=rs),
-    "FIGS": lambda teacher, student, rs, **_: FIGSPeer(random_state=rs),
+    "STreeD": _built(lambda t, s, rs: STreeDPeer(random_state=rs), "pystreed"),
+    "STreeD-VT": _built(lambda t, s, rs: STreeDPeer(t, random_state=rs), "pystreed"),
+    "GOSDT": _built(lambda t, s, rs: GOSDTPeer(t, random_state=rs), "gosdt"),
+    "HSTree": _built(lambda t, s, rs: HSTreePeer(s, random_state=rs), "six", "imodels"),
+    "FIGS": _built(lambda t, s, rs: FIGSPeer(random_state=rs), "six", "imodels"),
 }
