@@ -1,6 +1,8 @@
 """The ``crembo`` command through typer's test runner."""
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -62,7 +64,7 @@ def test_root_help_lists_commands():
 @pytest.mark.parametrize(
     "command, options",
     [
-        ("demo", ["--dataset", "--seed", "--n-jobs"]),
+        ("demo", ["--dataset", "--seed", "--n-jobs", "--folds"]),
         (
             "compress",
             [
@@ -74,9 +76,20 @@ def test_root_help_lists_commands():
                 "--seed",
                 "--out",
                 "--report",
+                "--student-only",
+                "--folds",
+                "--drop",
+                "--features",
+                "--keep",
+                "--sep",
+                "--encoding",
+                "--n-jobs",
             ],
         ),  # fmt: skip
-        ("predict", ["--model", "--data", "--out", "--trust"]),
+        (
+            "predict",
+            ["--model", "--data", "--out", "--trust", "--proba", "--id", "--sep", "--encoding"],
+        ),
     ],
 )
 def test_help_explains_every_option(command, options):
@@ -89,15 +102,44 @@ def test_help_explains_every_option(command, options):
     assert text.count(" --") >= len(options)
 
 
-def test_compress_writes_model_and_report(compressed):
+def _figures(text, method):
+    """The mean accuracy printed for ``method`` in compress's table."""
+    line = next(ln for ln in text.splitlines() if method in ln)
+    return float(re.search(r"(\d\.\d{3}) ± ", line).group(1))
+
+
+def test_compress_writes_model_and_report(compressed, wine_csv):
     out, result = compressed
     assert "chosen θ" in result.stdout
+    text = result.stdout
+    for method in ("CREMBO student (depth 4)", "teacher (rf)", "plain tree (depth 4)"):
+        assert 0.7 < _figures(text, method) <= 1.0, text
+    labels = pd.read_csv(wine_csv)["cultivar"]
+    # the majority class's accuracy is its share, up to the folds' rounding
+    assert abs(_figures(text, "majority class") - labels.value_counts(normalize=True).max()) < 0.02
+    assert re.search(
+        r"agreement of the student with the teacher on the held-out rows: 0\.\d+", text
+    )
+    assert re.search(r"the 5 fold students .* predict alike on (0\.\d+|1\.000) of all rows", text)
+    assert re.search(r"\d/5 +│ +\d/5", text)  # a split's recurrence among the 5 students
+    assert "if " in text and "predict " in text  # the rules
+    assert re.search(r"\d+\.\d MB with the teacher; --student-only writes \d+\.\d KB", text)
+    report = (out / "report" / "report.md").read_text()
+    for part in (
+        "## Cross-validated accuracy",
+        "plain tree (depth 4)",
+        "majority class",
+        "## Stability",
+    ):
+        assert part in report
+    assert re.search(r"where the search measured it \(\d+ of \d+;", report)
     assert sorted(p.name for p in out.iterdir()) == ["m.skops", "report"]
     names = sorted(p.name for p in (out / "report").iterdir())
     assert names == ["depth_profile.png", "report.md", "student_tree.png", "threshold_sweep.png"]
     meta = read_metadata(out / "m.skops")
     assert meta["target"] == "cultivar"
-    assert "alcohol" in meta["feature_names"]
+    assert "alcohol" in meta["feature_names"] and "alcohol" in meta["columns"]
+    assert meta["categories"] == {} and meta["student_only"] is False
     assert sorted(meta["classes"]) == ["barbera", "barolo", "grignolino"]
 
 
@@ -129,6 +171,7 @@ def test_predict_with_nn_teacher_and_class_weight(wine_csv, tmp_path):
     result = _run(
         "compress", "--data", wine_csv, "--target", "cultivar", "--teacher", "nn",
         "--class-weight", "balanced", "--max-depth", "2", "--out", tmp_path / "nn.skops",
+        "--folds", "0",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     result = _run("predict", "--model", tmp_path / "nn.skops", "--data", wine_csv)
@@ -137,9 +180,12 @@ def test_predict_with_nn_teacher_and_class_weight(wine_csv, tmp_path):
 
 def test_compress_default_model_name(wine_csv, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = _run("compress", "--data", wine_csv, "--target", "cultivar", "--max-depth", "2")
+    result = _run(
+        "compress", "--data", wine_csv, "--target", "cultivar", "--max-depth", "2", "--folds", "0"
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "wine.skops").is_file()
+    assert "no evaluation (--folds 0)" in result.stdout
 
 
 def test_missing_data_file(tmp_path):
@@ -184,10 +230,30 @@ def test_out_folder_missing(wine_csv, tmp_path):
     _refused(result, "does not exist")
 
 
-def test_bad_choice_is_a_usage_error(wine_csv):
-    result = _run("compress", "--data", wine_csv, "--target", "cultivar", "--teacher", "svm")
-    assert result.exit_code == 2
-    assert "Traceback" not in result.output
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--teacher", "xgb"], ["'--teacher'", "'xgb'", "--help"]),
+        (["--max-depth", "zero"], ["'--max-depth'"]),
+        (["--no-such-option"], ["--no-such-option"]),
+        (["--folds", "1"], ["--folds"]),
+    ],
+    ids=["unknown-choice", "not-a-number", "unknown-option", "one-fold"],
+)
+def test_usage_errors_are_one_line(wine_csv, tmp_path, extra, words):
+    result = _run("compress", "--data", wine_csv, "--target", "cultivar", *extra)
+    _refused(result, *words)
+    assert result.exit_code == 1  # the README's code for bad input, usage errors included
+
+
+def test_missing_option_is_one_line():
+    _refused(_run("predict", "--data", "x.csv"), "'--model'")
+    _refused(_run("no-such-command"), "no-such-command")
+
+
+def test_no_arguments_print_the_help():
+    result = _run()
+    assert "Usage" in result.output and "compress" in result.output
 
 
 def test_predict_missing_model(tmp_path, wine_csv):
@@ -234,12 +300,16 @@ def test_predict_refuses_untrusted_types_unless_trusted(tmp_path, wine_csv):
 
 
 def test_demo_small():
-    result = _run("demo", "--dataset", "iris", "--seed", "1")
+    result = _run("demo", "--dataset", "iris", "--seed", "1", "--folds", "2")
     assert result.exit_code == 0, result.output
-    for method in ("teacher", "BM", "VT", "CREMBO"):
-        assert method in result.stdout
-    assert "MEMO θ*" in result.stdout and "agreement" in result.stdout
-    assert "if petal" in result.stdout and "predict " in result.stdout
+    text = result.stdout
+    for method in ("teacher", "BM", "VT", "CREMBO", "CREMBO-robust"):
+        row = next(ln for ln in text.splitlines() if re.match(rf"\W*{method}\s", ln))
+        mean = float(re.search(r"(\d\.\d{3}) ± ", row).group(1))
+        assert 0.85 <= mean <= 1.0, row  # iris: every method above 85 %
+    assert "over 2 shuffled stratified folds" in text
+    assert "MEMO θ*" in text and "agreement" in text
+    assert "if petal" in text and "predict " in text
 
 
 def test_demo_unknown_dataset():
@@ -286,12 +356,159 @@ def test_categorical_columns_round_trip(tmp_path):
     df = pd.DataFrame({"x": rng.rand(60), "colour": colour, "y": (colour == "red").astype(int)})
     df.to_csv(tmp_path / "train.csv", index=False)
     result = _run(
-        "compress", "--data", tmp_path / "train.csv", "--target", "y", "--out", tmp_path / "m.skops"
-    )
+        "compress", "--data", tmp_path / "train.csv", "--target", "y", "--out",
+        tmp_path / "m.skops", "--folds", "0",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert read_metadata(tmp_path / "m.skops")["categories"] == {"colour": ["blue", "green", "red"]}
     # a file without any "green" row still gets the model's indicator columns
     new = pd.DataFrame({"x": [0.1, 0.9], "colour": ["red", "blue"]})
     new.to_csv(tmp_path / "new.csv", index=False)
     result = _run("predict", "--model", tmp_path / "m.skops", "--data", tmp_path / "new.csv")
     assert result.exit_code == 0, result.output
     assert result.stdout.split() == ["prediction", "1", "0"]
+
+
+# ------------------------------------------------------- predict options, CSV hygiene
+
+
+def _compress_quick(data, target, out, *extra):
+    result = _run("compress", "--data", data, "--target", target, "--out", out, "--folds", "0",
+                  "--max-depth", "3", *extra)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_student_only_file_is_small_and_predicts_the_same(compressed, wine_csv, tmp_path):
+    out, _ = compressed
+    small = tmp_path / "s.skops"
+    _compress_quick(wine_csv, "cultivar", small, "--max-depth", "4", "--student-only")
+    assert small.stat().st_size < 100_000 < (out / "m.skops").stat().st_size
+    assert read_metadata(small)["student_only"] is True
+    full = tmp_path / "f.skops"
+    _compress_quick(wine_csv, "cultivar", full, "--max-depth", "4")
+    preds = []
+    for model in (small, full):
+        result = _run("predict", "--model", model, "--data", wine_csv, "--out", tmp_path / "p.csv")
+        assert result.exit_code == 0, result.output
+        preds.append(pd.read_csv(tmp_path / "p.csv")["prediction"].to_numpy())
+    np.testing.assert_array_equal(*preds)
+
+
+def test_predict_proba_and_id(compressed, wine_csv, tmp_path):
+    out, _ = compressed
+    df = pd.read_csv(wine_csv).assign(bottle=lambda d: [f"b{i}" for i in range(len(d))])
+    df.to_csv(tmp_path / "x.csv", index=False)
+    result = _run(
+        "predict", "--model", out / "m.skops", "--data", tmp_path / "x.csv", "--proba",
+        "--id", "bottle", "--out", tmp_path / "p.csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pred = pd.read_csv(tmp_path / "p.csv")
+    classes = ["barbera", "barolo", "grignolino"]
+    assert list(pred.columns) == ["bottle", "prediction", *(f"proba_{c}" for c in classes)]
+    assert pred["bottle"].tolist() == df["bottle"].tolist()
+    P = pred[[f"proba_{c}" for c in classes]].to_numpy()
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-9)
+    assert np.mean(np.array(classes)[P.argmax(axis=1)] == pred["prediction"]) > 0.95
+    _refused(
+        _run("predict", "--model", out / "m.skops", "--data", wine_csv, "--id", "nope"), "--id"
+    )
+
+
+def test_broken_pipe_is_quiet(compressed, wine_csv, tmp_path):
+    out, _ = compressed
+    big = pd.concat([pd.read_csv(wine_csv)] * 60, ignore_index=True)  # ~10k lines, > a pipe
+    big.to_csv(tmp_path / "big.csv", index=False)
+    command = (
+        f"set -o pipefail; {sys.executable} -m crembo.cli predict --model {out / 'm.skops'} "
+        f"--data {tmp_path / 'big.csv'} | head -1"
+    )
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+    assert done.stdout == "prediction\n"
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert "Broken pipe" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+def test_duplicate_header_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        "a,a,b,label,label\n" + "".join(f"{i},{i},{i % 3},{i % 2},{i % 2}\n" for i in range(20))
+    )
+    result = _run("compress", "--data", path, "--target", "label", "--out", tmp_path / "m.skops")
+    _refused(result, "'a' (columns 1, 2)", "'label' (columns 4, 5)")
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_id_like_column_left_out_with_a_warning(wine_csv, tmp_path):
+    df = pd.read_csv(wine_csv)
+    df.insert(0, "rownames", [f"bottle {i}" for i in range(len(df))])
+    df.insert(1, "Unnamed: 0", range(len(df)))
+    df.to_csv(tmp_path / "ids.csv", index=False)
+    result = _compress_quick(tmp_path / "ids.csv", "cultivar", tmp_path / "m.skops")
+    warned = [ln for ln in result.stderr.splitlines() if ln.startswith("warning: ")]
+    assert len(warned) == 2, result.stderr
+    assert "'rownames' looks like a row identifier" in warned[0] and "--keep rownames" in warned[0]
+    assert "'Unnamed: 0'" in warned[1]
+    meta = read_metadata(tmp_path / "m.skops")
+    assert "rownames" not in meta["columns"] and "Unnamed: 0" not in meta["columns"]
+    result = _compress_quick(
+        tmp_path / "ids.csv", "cultivar", tmp_path / "k.skops", "--keep", "Unnamed: 0"
+    )
+    assert "Unnamed: 0" in read_metadata(tmp_path / "k.skops")["columns"]
+    assert result.stderr.count("warning: ") == 1
+
+
+def test_drop_and_features(wine_csv, tmp_path):
+    _compress_quick(wine_csv, "cultivar", tmp_path / "d.skops", "--drop", "proline,alcohol")
+    names = read_metadata(tmp_path / "d.skops")["feature_names"]
+    assert "proline" not in names and "alcohol" not in names and "hue" in names
+    _compress_quick(wine_csv, "cultivar", tmp_path / "f.skops", "--features", "hue,proline")
+    assert read_metadata(tmp_path / "f.skops")["feature_names"] == ["hue", "proline"]
+    # predict needs only the model's columns
+    pd.read_csv(wine_csv)[["hue", "proline"]].to_csv(tmp_path / "x.csv", index=False)
+    result = _run("predict", "--model", tmp_path / "f.skops", "--data", tmp_path / "x.csv")
+    assert result.exit_code == 0, result.output
+    _refused(
+        _run("compress", "--data", wine_csv, "--target", "cultivar", "--drop", "nope"), "'nope'"
+    )
+
+
+def test_unseen_categories_warned_at_predict(tmp_path):
+    rng = np.random.RandomState(0)
+    colour = rng.choice(["red", "blue", "green"], size=60)
+    train = pd.DataFrame({"x": rng.rand(60), "colour": colour, "y": (colour == "red") * 1})
+    train.to_csv(tmp_path / "train.csv", index=False)
+    _compress_quick(tmp_path / "train.csv", "y", tmp_path / "m.skops")
+    new = pd.DataFrame({"x": [0.1, 0.5, 0.9], "colour": ["red", "purple", "purple"]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    result = _run("predict", "--model", tmp_path / "m.skops", "--data", tmp_path / "new.csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: ")
+    assert "'colour': 2 row(s)" in lines[0]
+    assert result.stdout.split()[:2] == ["prediction", "1"]
+
+
+def test_sep_and_encoding(tmp_path):
+    rng = np.random.RandomState(0)
+    city = rng.choice(["Orléans", "Besançon"], size=40)
+    frame = pd.DataFrame({"x": rng.rand(40), "ville": city, "y": (city == "Orléans") * 1})
+    frame.to_csv(tmp_path / "l.csv", index=False, sep=";", encoding="latin-1")
+    result = _run("compress", "--data", tmp_path / "l.csv", "--target", "y", "--folds", "0")
+    _refused(result, "not utf-8 text: give its encoding")
+    _compress_quick(
+        tmp_path / "l.csv", "y", tmp_path / "m.skops", "--sep", ";", "--encoding", "latin-1"
+    )
+    assert read_metadata(tmp_path / "m.skops")["categories"]["ville"] == ["Besançon", "Orléans"]
+    # predict reads the file as the training file was read, unless told otherwise
+    result = _run("predict", "--model", tmp_path / "m.skops", "--data", tmp_path / "l.csv")
+    assert result.exit_code == 0, result.output
+    assert np.mean(np.array(result.stdout.split()[1:], dtype=int) == frame["y"]) > 0.9
+    frame.to_csv(tmp_path / "u.csv", index=False)
+    result = _run(
+        "predict", "--model", tmp_path / "m.skops", "--data", tmp_path / "u.csv", "--sep", ",",
+        "--encoding", "utf-8",
+    )  # fmt: skip
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.output

@@ -95,7 +95,7 @@ def test_load_csv_one_hot_and_missing(tmp_path):
     path = tmp_path / "d.csv"
     df.to_csv(path, index=False)
     ds = load_csv(path, "y")
-    assert ds.feature_names == ["x", "color_blue", "color_red"]
+    assert ds.feature_names == ["x", "color=blue", "color=red"]
     assert ds.X[0].tolist() == [1.0, 0.0, 1.0]
     assert np.isnan(ds.X[2, 1:]).all()  # missing category: missing in every indicator
     assert ds.y.tolist() == list("abab")
@@ -174,7 +174,7 @@ def test_suite_encoding_drop_and_missing():
     assert "168 rows without a label dropped" in chile.source
     assert chile.n_missing > 0  # NA cells stay NaN, imputed inside each fold
     # a categorical column becomes indicators; a missing category is missing in all of them
-    edu = [i for i, n in enumerate(chile.feature_names) if n.startswith("education_")]
+    edu = [i for i, n in enumerate(chile.feature_names) if n.startswith("education=")]
     assert len(edu) == 3
     rows = np.isnan(chile.X[:, edu])
     assert rows.any() and (rows.all(axis=1) == rows.any(axis=1)).all()

@@ -1,0 +1,118 @@
+"""CSV hygiene of ``load_csv``: duplicate headers, row identifiers, column choice, encoding."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crembo.datasets import ColumnWarning, encode_like, load_csv, read_csv_frame
+
+
+def _frame(n=30, seed=0):
+    rng = np.random.RandomState(seed)
+    colour = rng.choice(["red", "blue", "green"], size=n)
+    return pd.DataFrame(
+        {
+            "x": rng.rand(n),
+            "colour": colour,
+            "label": np.where(colour == "red", "yes", "no"),
+        }
+    )
+
+
+def _load(df, path, target="label", **kw):
+    df.to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = load_csv(path, target, **kw)
+    return data, [str(w.message) for w in caught if issubclass(w.category, ColumnWarning)]
+
+
+def test_duplicate_header_is_refused(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,a,b,label,label\n1,2,3,x,x\n4,5,6,y,y\n")
+    with pytest.raises(ValueError, match=r"more than once: 'a' \(columns 1, 2\), 'label'") as exc:
+        load_csv(path, "label")
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ValueError, match="more than once"):
+        read_csv_frame(path)
+
+
+def test_one_hot_names_are_column_equals_value(tmp_path):
+    data, caught = _load(_frame(), tmp_path / "d.csv")
+    assert data.feature_names == ["x", "colour=blue", "colour=green", "colour=red"]
+    assert data.columns == ["x", "colour"]
+    assert data.categories == {"colour": ["blue", "green", "red"]}
+    assert caught == []
+    np.testing.assert_array_equal(data.X[:, 1:].sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize(
+    "column, values, why",
+    [
+        ("rownames", lambda n: [f"passenger {i}" for i in range(n)], "different text"),
+        ("Unnamed: 0", lambda n: list(range(n)), "consecutive integers"),
+        ("rownames", lambda n: list(np.random.RandomState(1).permutation(n) + 1), "named like"),
+    ],
+    ids=["unique-text", "index", "shuffled-rownames"],
+)
+def test_row_identifier_left_out_with_a_warning(tmp_path, column, values, why):
+    df = _frame()
+    df.insert(0, column, values(len(df)))
+    data, caught = _load(df, tmp_path / "d.csv")
+    assert column not in data.columns
+    assert not any(n.startswith(column) for n in data.feature_names)
+    assert len(caught) == 1 and why in caught[0] and f"--keep {column}" in caught[0]
+    kept, caught = _load(df, tmp_path / "d.csv", keep=[column])
+    assert column in kept.columns and caught == []
+
+
+def test_unique_float_column_is_not_an_identifier(tmp_path):
+    data, caught = _load(_frame(), tmp_path / "d.csv")  # "x" is unique per row
+    assert "x" in data.columns and caught == []
+
+
+def test_drop_and_features(tmp_path):
+    df = _frame().assign(z=1.5)
+    data, _ = _load(df, tmp_path / "d.csv", drop=["colour"])
+    assert data.feature_names == ["x", "z"]
+    data, _ = _load(df, tmp_path / "d.csv", features=["z", "x"])
+    assert data.columns == ["x", "z"]  # file order
+    with pytest.raises(ValueError, match="drop: no column 'nope'"):
+        _load(df, tmp_path / "d.csv", drop=["nope"])
+    with pytest.raises(ValueError, match="features: 'label' is the target"):
+        _load(df, tmp_path / "d.csv", features=["x", "label"])
+    with pytest.raises(ValueError, match="'x' is also kept"):
+        _load(df, tmp_path / "d.csv", drop=["x"], keep=["x"])
+    with pytest.raises(ValueError, match="no feature column"):
+        _load(df, tmp_path / "d.csv", drop=["x", "colour", "z"])
+
+
+def test_encode_like_warns_about_unseen_values(tmp_path):
+    data, _ = _load(_frame(), tmp_path / "d.csv")
+    new = pd.DataFrame({"colour": ["red", "purple", "purple", None], "x": [0.1, 0.2, 0.3, 0.4]})
+    with pytest.warns(ColumnWarning, match="'colour': 2 row"):
+        X, unseen = encode_like(new, data.columns, data.categories)
+    assert unseen == {"colour": 2}
+    assert X.shape == (4, 4)
+    np.testing.assert_array_equal(X[0], [0.1, 0, 0, 1])
+    np.testing.assert_array_equal(X[1, 1:], 0)  # none of the known values
+    assert np.isnan(X[3, 1:]).all()  # missing stays missing
+    with pytest.raises(ValueError, match="lacks the model's feature column.*'x'"):
+        encode_like(new.drop(columns=["x"]), data.columns, data.categories)
+    with pytest.raises(ValueError, match="column 'x' holds text"):
+        encode_like(new.assign(x=["a", "1", "2", "3"]), data.columns, data.categories)
+
+
+def test_sep_and_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("x;ville;label\n1;Orléans;a\n2;Besançon;b\n3;Orléans;a\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="not utf-8 text"):
+        load_csv(path, "label", sep=";")
+    data = load_csv(path, "label", sep=";", encoding="latin-1")
+    assert data.categories == {"ville": ["Besançon", "Orléans"]}
+    with pytest.raises(ValueError, match="encoding: unknown text encoding 'klingon'"):
+        load_csv(path, "label", sep=";", encoding="klingon")
+    with pytest.raises(ValueError, match="sep: expected a non-empty string"):
+        load_csv(path, "label", sep="")
