@@ -536,8 +536,10 @@ def _check_members(path: Path, archive: zipfile.ZipFile, scan: _Scan) -> None:
                 else:
                     raise ValueError(f"npy version {version}")
                 start = fh.tell()
-        except (ValueError, TypeError, SyntaxError) as exc:
-            raise _invalid(path, f"array {member} ({exc})") from None
+        except (zipfile.BadZipFile, EOFError):
+            raise
+        except Exception as exc:  # numpy's header parser raises many kinds (TokenError, ...)
+            raise _invalid(path, f"array {member} ({type(exc).__name__}: {exc})") from None
         if dtype.hasobject:
             raise _invalid(path, f"array {member} of Python objects (dtype {dtype})")
         nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
