@@ -172,3 +172,49 @@ def test_save_refuses_non_models_and_missing_folders(tmp_path, data):
         crembo.save([1, 2, 3], tmp_path / "m.skops")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         crembo.save(DecisionTreeClassifier().fit(X, y), tmp_path / "no" / "m.skops")
+
+
+def _models_the_project_makes():
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from crembo.baselines import EpochSelectedMLP, make_teacher
+    from crembo.students.tree_fast import GiniRegressionTree
+
+    mlp = make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=30, random_state=0))
+    return {
+        "crembo-default": lambda: CREMBOClassifier(_forest(), random_state=0, n_jobs=1),
+        "crembo-paper": lambda: CREMBOClassifier(_forest(), preset="paper", random_state=0),
+        "gini-student": lambda: CREMBOClassifier(
+            _forest(), GiniRegressionTree(max_depth=3), preset="paper", random_state=0
+        ),
+        "mlp-pipeline-teacher": lambda: CREMBOClassifier(mlp, preset="paper", random_state=0),
+        "epoch-mlp-teacher": lambda: CREMBOClassifier(
+            EpochSelectedMLP(max_epochs=2, random_state=0), preset="paper", random_state=0
+        ),
+        "paper-rf-teacher": lambda: MEMOClassifier(make_teacher("rf", random_state=0)),
+        "extra-trees": lambda: SurrogateClassifier(ExtraTreesClassifier(10, random_state=0)),
+        "imputer-pipeline": lambda: make_pipeline(SimpleImputer(), _forest()),
+        "plain-tree": lambda: DecisionTreeClassifier(max_depth=3),
+    }
+
+
+@pytest.mark.parametrize("name", list(_models_the_project_makes()))
+def test_every_kind_of_model_loads_without_trust(tmp_path, data, name):
+    """The allow-list holds what crembo's own models contain (nothing needs trusted=)."""
+    import warnings
+
+    X, y = data
+    X = X.copy()
+    if name == "imputer-pipeline":
+        X[::7, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence of the tiny nets
+        model = _models_the_project_makes()[name]().fit(X, y)
+    path = crembo.save(model, tmp_path / "m.skops")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a version-2 file loads without any warning
+        loaded = crembo.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
