@@ -129,6 +129,17 @@ def plot_depth_profile(model, X, belief, path) -> Path:
         right.plot(theta[ok], d[ok], "o-", color="tab:purple", label="measured depth")
         right.plot(theta, theta, color="grey", lw=0.8, ls="--", label="depth = θ")
         right.legend(loc="best", fontsize=8)
+        if ok.sum() < 3:
+            right.text(
+                0.5,
+                0.6,
+                f"the search measured the depth at {ok.sum()} of {d.size} candidates\n"
+                "(the chosen student's depth profile is on the left)",
+                ha="center",
+                fontsize=8,
+                color="dimgrey",
+                transform=right.transAxes,
+            )
     else:
         right.text(
             0.5, 0.5, "depth not measured per candidate", ha="center", transform=right.transAxes
