@@ -246,8 +246,8 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
     >>> from crembo import CREMBOClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> model = CREMBOClassifier(random_state=0).fit(X, y)
-    >>> model.config_.selection
-    KFoldOneSE(n_splits=5, batched='auto', max_swept=24, max_search_rows=20000)
+    >>> model.config_.selection.name
+    'kfold'
     >>> bool(model.threshold_ >= model.memo_threshold_)
     True
     """

@@ -91,8 +91,9 @@ class AllowedLabelOracle:
     """Fits the student on ``Y_θ`` of a sample and measures its (robust) depth there.
 
     :meth:`fit_many` (the batched method of :class:`crembo.search.Oracle`) is available when
-    :attr:`can_fit_many` is true: a plain scikit-learn decision tree as student, no missing
-    values, and the batched learner installed.
+    :attr:`can_fit_many` is true: a plain scikit-learn decision tree as student and the
+    batched learner installed. Missing values are, for the batch only, a value below every
+    other of the whole sample.
     """
 
     def __init__(self, learner, sample: Sample, alpha: float):
@@ -142,8 +143,6 @@ class AllowedLabelOracle:
         )
         if not (isinstance(depth, numbers.Integral) and 1 <= depth <= 16 and ints):
             return None
-        if np.isnan(self.sample.X).any():
-            return None
         params = learner.get_params(deep=False)
         return {
             "max_depth": int(depth),
@@ -165,7 +164,33 @@ class AllowedLabelOracle:
             raise TypeError("fit_many needs a plain DecisionTreeClassifier student.")
         self.n_batched += 1
         s = self.sample
-        return grow(s.X, s.belief, np.asarray(thresholds), masks, sample_weight=s.weight, **params)
+        finite = ~np.isnan(s.X)
+        low = float(s.X[finite].min()) - 1.0 if finite.any() else 0.0  # below every value
+        batch = grow(
+            _finite(s.X, low),
+            s.belief,
+            np.asarray(thresholds),
+            masks,
+            sample_weight=s.weight,
+            **params,
+        )
+        return _BatchOnFinite(batch, low)
+
+
+def _finite(X, low):
+    """X with missing values set to ``low`` (the batch needs numbers)."""
+    nan = np.isnan(X)
+    return np.where(nan, low, X) if nan.any() else X
+
+
+class _BatchOnFinite:
+    """A batch grown with missing values at ``low``, predicting the same way."""
+
+    def __init__(self, batch, low):
+        self.batch, self.low = batch, low
+
+    def predict(self, X):
+        return self.batch.predict(_finite(X, self.low))
 
 
 class DeepHypothesisBase(ClassifierMixin, BaseEstimator):

@@ -25,7 +25,6 @@ from crembo.search import (
     best_candidate,
     halving_sweep,
     memo,
-    memo_from_depths,
     one_standard_error_choice,
     sweep,
     sweep_at,
@@ -239,15 +238,21 @@ class KFoldOneSE(Selection):
     ----------
     n_splits : int, default=5
     batched : {"auto", True, False}, default="auto"
-        "auto": grow every (fold, candidate) tree, and the all-rows trees MEMO's θ* is read
-        from, in one pass of :func:`crembo.students.batched.grow_allowed_label_trees` when
-        the student is a plain decision tree and ``scoring="accuracy"`` (binned splits: a
-        close proxy of the real trees, used only to choose θ; the final student is a real
-        scikit-learn fit). False: a fit per fold and candidate (the original k-fold
-        choice). True: batched, or an error when the student cannot be.
+        "auto": grow the (fold, candidate) trees in one pass of
+        :func:`crembo.students.batched.grow_allowed_label_trees` when the student is a plain
+        decision tree and ``scoring="accuracy"`` (binned splits, missing values below every
+        value: a close proxy of the real trees, used only to score candidates; MEMO and the
+        final student are real scikit-learn fits). False: a fit per fold and candidate
+        (the original k-fold choice). True: batched, or an error when it cannot be.
     max_swept : int or None, default=24
         Without batching, at most this many candidates from θ* up (evenly in rank) are
         fitted per fold. None: all.
+    max_batched : int, default=8
+        Batched: candidates from θ* up (evenly in rank) in the first batch.
+    refine : bool, default=True
+        Batched: a second batch scores the candidates between the neighbours of the
+        first batch's pick (at most ``max_batched // 2``), so that the choice is as fine
+        as the candidate list where it matters.
     max_search_rows : int or None, default=20000
         Larger data are subsampled (stratified) to this many rows for the choice; the final
         student is fitted on all rows. None: never.
@@ -255,13 +260,15 @@ class KFoldOneSE(Selection):
     Examples
     --------
     >>> from crembo.selection import KFoldOneSE
-    >>> KFoldOneSE(n_splits=3, batched=False)
-    KFoldOneSE(n_splits=3, batched=False, max_swept=24, max_search_rows=20000)
+    >>> KFoldOneSE(n_splits=3, batched=False).n_splits
+    3
     """
 
     n_splits: int = 5
     batched: bool | str = "auto"
     max_swept: int | None = 24
+    max_batched: int = 8
+    refine: bool = True
     max_search_rows: int | None = 20000
     name: ClassVar[str] = "kfold"
 
@@ -270,6 +277,7 @@ class KFoldOneSE(Selection):
         if not (self.batched == "auto" or isinstance(self.batched, bool)):
             raise ValueError(f"batched must be 'auto', True or False; got {self.batched!r}.")
         _check_int("max_swept", self.max_swept, 1, allow_none=True)
+        _check_int("max_batched", self.max_batched, 2)
         _check_int("max_search_rows", self.max_search_rows, 100, allow_none=True)
 
     def choose(self, problem):
@@ -297,16 +305,17 @@ class KFoldOneSE(Selection):
                 "scoring='accuracy' and crembo.students.batched."
             )
         if use_batch:
-            result, idx, scores, depths = self._batched(problem, search, oracle, fold_rows)
-            n_fits, n_batched, student = 0, 1, None
+            result, idx, scores, depths, n_fits, n_batched = self._batched(
+                problem, search, oracle, fold_rows
+            )
+            student = result.student
         else:
             result, idx, scores, n_fits = self._fitted(problem, search, oracle_for, fold_rows)
             n_batched = 0
             depths = np.full(idx.size, np.nan)
             depths[0] = result.depth
             student = result.student
-        mean = scores.mean(axis=0)
-        se = scores.std(axis=0, ddof=1) / np.sqrt(len(folds))
+        mean, se = _mean_se(scores)
         pick = one_standard_error_choice(mean, se)
         threshold = float(problem.thresholds[idx[pick]])
         if pick != 0 or sub is not None or student is None:
@@ -346,24 +355,51 @@ class KFoldOneSE(Selection):
         return result, idx, scores, n_fits
 
     def _batched(self, problem, search, oracle, fold_rows):
-        """One batch: the all-rows trees (MEMO's θ*) and every fold's, at every candidate."""
-        n = search.n_rows
-        masks = np.zeros((len(fold_rows) + 1, n), dtype=bool)
-        masks[0] = True
+        """MEMO by bisection (real fits), then the fold trees of the candidates in batches.
+
+        At most ``max_batched`` candidates from θ* up, evenly in rank, are scored in one
+        batch (every fold at once); with ``refine`` a second batch scores the candidates
+        between the neighbours of the first batch's one-SE pick.
+        """
+        result = memo(problem.thresholds, oracle)
+        every = sweep_indices(result.index, problem.thresholds.size, problem.delta)
+        idx = cap_evenly(every, self.max_batched)
+        masks = np.zeros((len(fold_rows), search.n_rows), dtype=bool)
         for f, (train, _) in enumerate(fold_rows):
-            masks[f + 1, train] = True
-        batch = oracle.fit_many(problem.thresholds, masks)
+            masks[f, train] = True
+        scores = self._batch_scores(problem, search, oracle, idx, masks, fold_rows)
+        n_batches = 1
+        if self.refine and idx.size < every.size:
+            pick = one_standard_error_choice(*_mean_se(scores))
+            lo = idx[max(pick - 1, 0)]
+            hi = idx[min(pick + 1, idx.size - 1)]
+            gap = every[(every > lo) & (every < hi) & ~np.isin(every, idx)]
+            extra = cap_evenly(gap, max(1, self.max_batched // 2))
+            if extra.size:
+                more = self._batch_scores(problem, search, oracle, extra, masks, fold_rows)
+                n_batches += 1
+                idx = np.concatenate([idx, extra])
+                scores = np.concatenate([scores, more], axis=1)
+                order = np.argsort(idx)
+                idx, scores = idx[order], scores[:, order]
+        depths = np.full(idx.size, np.nan)
+        depths[0] = result.depth
+        return result, idx, scores, depths, oracle.n_fits, n_batches
+
+    @staticmethod
+    def _batch_scores(problem, search, oracle, idx, masks, fold_rows):
+        batch = oracle.fit_many(problem.thresholds[idx], masks)
         pred = np.asarray(batch.predict(search.X))
         if pred.ndim == 4:  # (masks, thresholds, shrinkage, rows): one shrinkage value
             pred = pred[:, :, 0]
-        pointwise = search.belief[np.arange(n), pred[0]]  # (thresholds, rows)
-        depths = _depths(pointwise, oracle.alpha)
-        result = memo_from_depths(problem.thresholds, depths)
-        idx = sweep_indices(result.index, problem.thresholds.size, problem.delta)
         scores = np.empty((len(fold_rows), idx.size))
         for f, (_, test) in enumerate(fold_rows):
-            scores[f] = (pred[f + 1][idx][:, test] == search.y[test]).mean(axis=1)
-        return result, idx, scores, depths[idx]
+            scores[f] = (pred[f][:, test] == search.y[test]).mean(axis=1)
+        return scores
+
+
+def _mean_se(scores):
+    return scores.mean(axis=0), scores.std(axis=0, ddof=1) / np.sqrt(scores.shape[0])
 
 
 #: The strategies by name, for ``selection="holdout"`` and so on.

@@ -1,0 +1,184 @@
+"""What the default's threshold search costs, against one CART fit and the paper preset.
+
+For each data set: a forest teacher (100 trees, depth 12) fitted once on all rows, then, in
+one run, the seconds of one depth-4 ``DecisionTreeClassifier`` fit on the same rows, of
+``CREMBOClassifier(preset="paper")`` and of the default (teacher prefitted: belief, search
+and final fit only); the best of ``--repeat`` runs. ``--accuracy`` adds the default's
+5-fold test accuracy before (the old k-fold choice: ``CREMBO+tie+aug+cv5``, a fit per fold
+and candidate) and after, on the same folds, teacher fitted per fold. ``--large`` times the
+default on 1M rows x 20 features x 10 classes (prefitted 50-tree forest, depth-6 student)
+with its peak resident memory.
+
+    python benchmarks/search_cost.py --repeat 3 --accuracy
+    python benchmarks/search_cost.py --large
+"""
+
+from __future__ import annotations
+
+import os
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")  # BLAS on one thread: the ratios compare single fits
+
+import argparse  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+SEVEN = ("iris", "wine", "breast_cancer", "digits", "heart", "dermatology", "arrhythmia")
+DATA_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
+
+
+def _forest(n_trees=100, depth=12, seed=0):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_trees, max_depth=depth, random_state=seed, n_jobs=1)
+
+
+def _tree(depth=4, seed=0):
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier(max_depth=depth, random_state=seed)
+
+
+def _best(fn, repeat):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def cost_row(name, X, y, repeat):
+    from crembo import CREMBOClassifier
+
+    teacher = _forest().fit(X, y)
+    cart, _ = _best(lambda: _tree().fit(X, y), repeat)
+    paper_s, paper = _best(
+        lambda: CREMBOClassifier(teacher, _tree(), preset="paper", n_jobs=1, random_state=0).fit(
+            X, y
+        ),
+        repeat,
+    )
+    default_s, default = _best(
+        lambda: CREMBOClassifier(teacher, _tree(), n_jobs=1, random_state=0).fit(X, y), repeat
+    )
+    return {
+        "data": name,
+        "n": X.shape[0],
+        "cart_s": cart,
+        "paper_s": paper_s,
+        "default_s": default_s,
+        "d/p": default_s / paper_s,
+        "d/cart": default_s / cart,
+        "paper_fits": paper.n_student_fits_,
+        "fits": default.n_student_fits_,
+        "batches": default.n_batched_,
+        "candidates": default.thresholds_.size,
+    }
+
+
+def accuracy_row(name, X, y, folds=5):
+    from sklearn.model_selection import StratifiedKFold
+
+    from crembo import CREMBOClassifier
+    from crembo.baselines import CV5
+
+    before, after, t_before, t_after = [], [], 0.0, 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+        for i, (tr, te) in enumerate(cv.split(X, y)):
+            teacher = _forest(seed=i).fit(X[tr], y[tr])
+            old = CREMBOClassifier(
+                teacher,
+                _tree(seed=i),
+                preset="paper",
+                tie_break="belief",
+                augment=1.0,
+                selection=CV5,
+                n_jobs=1,
+                random_state=i,
+            )
+            t0 = time.perf_counter()
+            old.fit(X[tr], y[tr])
+            t_before += time.perf_counter() - t0
+            new = CREMBOClassifier(teacher, _tree(seed=i), n_jobs=1, random_state=i)
+            t0 = time.perf_counter()
+            new.fit(X[tr], y[tr])
+            t_after += time.perf_counter() - t0
+            before.append(old.score(X[te], y[te]))
+            after.append(new.score(X[te], y[te]))
+    return {
+        "data": name,
+        "acc_before": float(np.mean(before)),
+        "acc_after": float(np.mean(after)),
+        "diff": float(np.mean(after) - np.mean(before)),
+        "s_before": t_before,
+        "s_after": t_after,
+    }
+
+
+def large(n=1_000_000, seed=0):
+    from sklearn.datasets import make_classification
+
+    from crembo import CREMBOClassifier
+
+    X, y = make_classification(
+        n, 20, n_informative=10, n_redundant=5, n_classes=10, n_clusters_per_class=1,
+        random_state=seed,
+    )  # fmt: skip
+    teacher = _forest(50, 12).set_params(max_samples=100_000, n_jobs=2).fit(X, y)
+    t0 = time.perf_counter()
+    model = CREMBOClassifier(teacher, _tree(6), n_jobs=2, random_state=seed).fit(X, y)
+    fit_s = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(
+        f"large: {n} rows, default fit {fit_s:.1f} s, peak RSS {rss:.2f} GiB, "
+        f"{model.n_student_fits_} fits + {model.n_batched_} batches on "
+        f"{model.n_search_rows_} search rows, θ={model.threshold_:.3f}"
+    )
+
+
+def _print(rows, cols):
+    print(" | ".join(cols))
+    for r in rows:
+        print(" | ".join(f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]) for c in cols))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=list(SEVEN))
+    parser.add_argument("--data-dir", default=DATA_DIR)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--accuracy", action="store_true")
+    parser.add_argument("--large", action="store_true")
+    args = parser.parse_args(argv)
+    if args.large:
+        large()
+        return
+    from crembo.datasets import load
+
+    data = {}
+    for name in args.datasets:
+        ds = load(name, args.data_dir)
+        data[name] = (np.asarray(ds.X, dtype=float), np.asarray(ds.y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = [cost_row(n, X, y, args.repeat) for n, (X, y) in data.items()]
+    _print(rows, list(rows[0]))
+    for c in ("d/p", "d/cart"):
+        print(
+            f"median {c}: {np.median([r[c] for r in rows]):.3g}  max: {max(r[c] for r in rows):.3g}"
+        )
+    if args.accuracy:
+        acc = [accuracy_row(n, X, y) for n, (X, y) in data.items()]
+        _print(acc, list(acc[0]))
+        print(f"mean accuracy change: {np.mean([r['diff'] for r in acc]):+.4f}")
+
+
+if __name__ == "__main__":
+    main()
