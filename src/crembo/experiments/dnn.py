@@ -49,7 +49,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from crembo.depth import clip_belief
 from crembo.experiments.protocol import Unit, unit_seed
-from crembo.experiments.records import RunStore, atomic_write_text
+from crembo.experiments.records import STATUS_OK, RunStore, atomic_write_text
 from crembo.experiments.summary import pairwise_agreement, summarize
 
 BASELINES = ("BM", "VT", "KD", "CREMBO", "CREMBO-refit")
@@ -279,6 +279,7 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
                 "mean_depth": float(d.mean()),
                 "leaves": np.nan,  # a tree measure; nets have none
                 "seconds": seconds,
+                "status": STATUS_OK,  # a failing net stops the unit: every row written is ok
                 **(extra or {}),
             }
         )
