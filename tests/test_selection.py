@@ -92,7 +92,7 @@ def test_default_on_a_tree_is_two_batches_and_a_few_real_fits(problem):
     # MEMO's bisection and the final student are real fits; the folds' trees two batches
     assert model.n_batched_ == 2
     assert model.n_student_fits_ <= np.ceil(np.log2(model.thresholds_.size)) + 2
-    assert model.sweep_["threshold"].size <= 8 + 4
+    assert model.sweep_["threshold"].size <= 16 + 8
     # the model the user gets is a real scikit-learn tree, fitted on every row (and MUNGE's)
     assert isinstance(model.student_, AllowedLabelClassifier)
     tree = model.student_.estimator_

@@ -247,7 +247,7 @@ class KFoldOneSE(Selection):
     max_swept : int or None, default=24
         Without batching, at most this many candidates from θ* up (evenly in rank) are
         fitted per fold. None: all.
-    max_batched : int, default=8
+    max_batched : int, default=16
         Batched: candidates from θ* up (evenly in rank) in the first batch.
     refine : bool, default=True
         Batched: a second batch scores the candidates between the neighbours of the
@@ -267,7 +267,7 @@ class KFoldOneSE(Selection):
     n_splits: int = 5
     batched: bool | str = "auto"
     max_swept: int | None = 24
-    max_batched: int = 8
+    max_batched: int = 16
     refine: bool = True
     max_search_rows: int | None = 20000
     name: ClassVar[str] = "kfold"
