@@ -232,6 +232,9 @@ ABLATION = {
     },
     "CREMBO+tie+aug3+cv5": {"tie_break": "belief", "augment": 3.0, "selection": CV5},
     "CREMBO-robust": {"preset": "robust"},
+    # hierarchical shrinkage chosen beside θ on the k-fold validation (issue 12's lever)
+    "CREMBO-robust+hs": {"preset": "robust", "shrinkage": "auto"},
+    "CREMBO-robust+hs+aug3": {"preset": "robust", "shrinkage": "auto", "augment": 3.0},
 }
 
 

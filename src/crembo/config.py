@@ -22,6 +22,7 @@ PRESETS = {
         "depth_quantile": 0.0,
         "augment": 0.0,
         "tie_break": "index",
+        "shrinkage": 0.0,
         "selection": HoldOut(validation_size=0.15),
     },
     # Chosen from the ablation in docs/results.md (fair protocol, 5 repeats x 10 folds): the
@@ -39,9 +40,14 @@ PRESETS = {
         "depth_quantile": 0.0,
         "augment": 1.0,
         "tie_break": "belief",
+        "shrinkage": 0.0,
         "selection": KFoldOneSE(n_splits=5),
     },
 }
+
+#: ``shrinkage="auto"``: the hierarchical-shrinkage strengths λ scored beside each θ (the grid
+#: of imodels' ``HSTreeClassifierCV``, with 0 for the plain tree).
+SHRINKAGE_GRID = (0.0, 0.1, 1.0, 10.0, 50.0, 100.0, 500.0)
 
 #: The pre-``selection`` parameters, accepted for one release with a FutureWarning.
 LEGACY_SELECTION_PARAMS = ("validation_size", "threshold_cv", "refit", "search")
@@ -62,6 +68,8 @@ class Config:
     augment_from_preset : bool
         Whether ``augment`` came from the preset (dropped when a belief is given).
     tie_break : {"index", "belief"}
+    shrinkage : tuple of float
+        Hierarchical-shrinkage strengths λ the selection chooses from (one value: fixed).
     selection : Selection or None
         How θ is chosen (None for MEMO, which keeps θ*).
     """
@@ -73,6 +81,7 @@ class Config:
     augment_from_preset: bool
     tie_break: str
     selection: Selection | None
+    shrinkage: tuple = (0.0,)
 
 
 def resolve_config(estimator) -> Config:
@@ -97,6 +106,7 @@ def resolve_config(estimator) -> Config:
         raise ValueError(f"honest_belief must be True, False or 'oob'; got {honest!r}.")
     if tie_break not in ("index", "belief"):
         raise ValueError(f"tie_break must be 'index' or 'belief'; got {tie_break!r}.")
+    shrinkage = _shrinkage_grid(getattr(estimator, "shrinkage", None), values["shrinkage"])
     selection = None
     if hasattr(estimator, "selection"):
         selection = _selection(estimator, preset, values["selection"])
@@ -108,7 +118,27 @@ def resolve_config(estimator) -> Config:
         augment_from_preset=estimator.augment is None,
         tie_break=tie_break,
         selection=selection,
+        shrinkage=shrinkage,
     )
+
+
+def _shrinkage_grid(value, preset_value) -> tuple:
+    """``shrinkage`` as the tuple of λ to choose from: a number, "auto" or a sequence."""
+    from crembo.students.shrinkage import check_shrinkage
+
+    value = preset_value if value is None else value
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(
+                f"shrinkage must be a number >= 0, 'auto' or a list of them; got {value!r}."
+            )
+        return SHRINKAGE_GRID
+    if isinstance(value, list | tuple | np.ndarray):
+        grid = tuple(sorted({check_shrinkage(v) for v in value}))
+        if not grid:
+            raise ValueError("shrinkage: give at least one value.")
+        return grid
+    return (check_shrinkage(value),)
 
 
 def _selection(estimator, preset, preset_selection):

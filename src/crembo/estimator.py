@@ -196,6 +196,13 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         Among classes the student finds equally likely to be allowed, predict the lowest
         index (the paper) or the one with the highest mean teacher belief among the search
         rows in the same leaf (for a tree; over all rows for other students).
+    shrinkage : float, "auto", list of float or None, default=None
+        Hierarchical shrinkage λ of a decision-tree student's allowed-probabilities (each
+        step along a leaf's path damped by ``1 + λ / N(parent)``, Agarwal et al. 2022): a
+        number fixes it; "auto" or a list lets the selection choose it beside θ on the same
+        validation (one-SE rule: the deepest θ, then the strongest λ within one standard
+        error of the best pair; grid :data:`crembo.config.SHRINKAGE_GRID`). None: the
+        preset's (0 in both). Non-tree students take 0 under "auto".
     preset : {"robust", "paper"}, default="robust"
         ``"paper"`` is the original algorithm (Armstrong & Gilad-Bachrach, 2021): hold-out
         choice, no remedies. ``"robust"`` adds the remedies measured to help and the k-fold
@@ -213,6 +220,8 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
     ----------
     config_ : crembo.config.Config
         The preset and parameters as this fit resolved them.
+    shrinkage_ : float
+        The shrinkage λ of ``student_`` (chosen when ``shrinkage`` is a grid).
     student_ : AllowedLabelClassifier
         The chosen student; predicts class indices into ``classes_``.
     teacher_ : classifier or callable
@@ -267,6 +276,7 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         honest_belief=None,
         augment=None,
         tie_break=None,
+        shrinkage=None,
         preset="robust",
         n_jobs=None,
         random_state=None,
@@ -287,6 +297,7 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.honest_belief = honest_belief
         self.augment = augment
         self.tie_break = tie_break
+        self.shrinkage = shrinkage
         self.preset = preset
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -315,17 +326,21 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         problem = SearchProblem(
             sample=sample,
             thresholds=self.thresholds_,
-            oracle_for=lambda rows: self._oracle(sample if rows is None else sample.rows(rows)),
+            oracle_for=lambda rows, shrinkage=0.0: self._oracle(
+                sample if rows is None else sample.rows(rows), shrinkage
+            ),
             scorer=self._scorer,
             accuracy=isinstance(self.scoring, str) and self.scoring == "accuracy",
             delta=int(self.delta),
             n_jobs=self.n_jobs,
             seed=self._split_seed,
+            shrinkage=self._shrinkage_grid(config),
         )
         choice = config.selection.choose(problem)
         self._record_memo(choice.memo)
         self.student_ = choice.student
         self.threshold_ = choice.threshold
+        self.shrinkage_ = choice.shrinkage
         self.sweep_ = choice.sweep
         self.n_student_fits_ = choice.n_fits
         self.n_batched_ = choice.n_batched

@@ -152,16 +152,19 @@ class AllowedLabelOracle:
             "tie_break": learner.tie_break,
         }
 
-    def fit_many(self, thresholds, masks=None):
+    def fit_many(self, thresholds, masks=None, shrinkage=None):
         """Students at every (row mask, threshold) in one pass of the batched tree learner.
 
         Returns the batch: its ``predict(X)`` gives class indices of shape
-        ``(n_masks, n_thresholds, n_rows)``.
+        ``(n_masks, n_thresholds, n_shrinkage, n_rows)``; ``shrinkage`` (a sequence of λ)
+        replaces the student's own λ.
         """
         params = self._tree_params()
         grow = batched_learner()
         if params is None or grow is None:
             raise TypeError("fit_many needs a plain DecisionTreeClassifier student.")
+        if shrinkage is not None:  # a grid of λ: the batch predicts with each
+            params["shrinkage"] = tuple(float(v) for v in shrinkage)
         self.n_batched += 1
         s = self.sample
         finite = ~np.isnan(s.X)
@@ -322,9 +325,22 @@ class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
         # unlabelled rows take the weight of the class the teacher believes in most
         return per_class[np.where(sample.y >= 0, sample.y, sample.belief.argmax(axis=1))]
 
-    def _oracle(self, sample):
+    def _oracle(self, sample, shrinkage=0.0):
         learner = as_allowed_label_learner(self._student_unweighted, self.config_.tie_break)
+        if shrinkage and isinstance(learner, AllowedLabelClassifier):
+            params = {**learner.get_params(deep=False), "shrinkage": shrinkage}
+            learner = AllowedLabelClassifier(**params)
         return AllowedLabelOracle(learner, sample, self.config_.depth_quantile)
+
+    def _shrinkage_grid(self, config) -> tuple:
+        """The λ the selection chooses from; "auto" only for a decision-tree student."""
+        from sklearn.tree import DecisionTreeClassifier
+
+        grid = config.shrinkage
+        tree = isinstance(self._student_unweighted, DecisionTreeClassifier)
+        if not tree and getattr(self, "shrinkage", None) in (None, "auto"):
+            return (0.0,)  # shrinkage rewrites tree node values: other students have none
+        return grid
 
     def _forget_fit_state(self):
         """Drop what only fitting needs, so fitted models stay small and safe to save."""

@@ -25,7 +25,6 @@ from crembo.search import (
     best_candidate,
     halving_sweep,
     memo,
-    one_standard_error_choice,
     sweep,
     sweep_at,
     sweep_indices,
@@ -53,6 +52,9 @@ class SearchProblem:
     n_jobs : int or None
     seed : int
         Seeds the splits and subsamples.
+    shrinkage : tuple of float
+        Hierarchical-shrinkage strengths λ to choose from beside θ (``oracle_for(rows, λ)``
+        fits with λ); MEMO's θ* is always certified on the unshrunk student (λ = 0).
     """
 
     sample: Any
@@ -63,6 +65,7 @@ class SearchProblem:
     delta: int
     n_jobs: Any
     seed: int
+    shrinkage: tuple = (0.0,)
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Choice:
     n_fits: int
     n_batched: int = 0
     n_search_rows: int = 0
+    shrinkage: float = 0.0
 
 
 class Selection:
@@ -131,26 +135,32 @@ class HoldOut(Selection):
         train, val, search_rows = _holdout_rows(s.y, self.validation_size, problem.seed)
         oracle = problem.oracle_for(search_rows)
         result = memo(problem.thresholds, oracle)
-        cands = sweep(
-            problem.thresholds,
-            result.index,
-            oracle,
-            _bound(problem, val),
-            delta=problem.delta,
-            first=result,
-            n_jobs=problem.n_jobs,
-        )
-        # with n_jobs > 1 the sweep fits in copies of the oracle: count its candidates here
-        n_fits = len(result.probes) + len(cands) - 1
-        best = best_candidate(cands)
-        table = _table(cands, np.full(len(cands), np.nan))
+        best, n_fits, lam = None, len(result.probes) - 1, 0.0
+        # one sweep per λ (the paper: λ = 0 alone); the best score wins, ties to larger λ
+        for shrinkage in problem.shrinkage:
+            cands = sweep(
+                problem.thresholds,
+                result.index,
+                oracle if shrinkage == 0 else problem.oracle_for(search_rows, shrinkage),
+                _bound(problem, val),
+                delta=problem.delta,
+                first=result if shrinkage == 0 else None,
+                n_jobs=problem.n_jobs,
+            )
+            # with n_jobs > 1 the sweep fits in copies of the oracle: count its candidates here
+            n_fits += len(cands) + (shrinkage != 0)
+            top = best_candidate(cands)
+            if best is None or top.score >= best.score:
+                best, lam, table = top, shrinkage, _table(cands, np.full(len(cands), np.nan))
         student, rows = best.student, search_rows
         if self.refit:
             rows = np.arange(s.n_rows)
             if rows.size != search_rows.size:
-                student = problem.oracle_for(None).fit(best.threshold)
+                student = problem.oracle_for(None, lam).fit(best.threshold)
                 n_fits += 1
-        return Choice(best.threshold, student, rows, result, table, n_fits, 0, search_rows.size)
+        return Choice(
+            best.threshold, student, rows, result, table, n_fits, 0, search_rows.size, lam
+        )
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,11 @@ class Halving(Selection):
         _check_fraction("validation_size", self.validation_size)
 
     def choose(self, problem):
+        if len(problem.shrinkage) > 1:
+            raise ValueError(
+                "selection=Halving chooses θ only: give a fixed shrinkage (a number), or "
+                "choose it with HoldOut or KFoldOneSE."
+            )
         s = problem.sample
         _, val, search_rows = _holdout_rows(s.y, self.validation_size, problem.seed)
         n = search_rows.size
@@ -199,7 +214,8 @@ class Halving(Selection):
         result = memo(problem.thresholds, memo_oracle)
 
         def oracle_for(rows):
-            return problem.oracle_for(search_rows if rows is None else search_rows[rows])
+            rows = search_rows if rows is None else search_rows[rows]
+            return problem.oracle_for(rows, problem.shrinkage[0])
 
         out = halving_sweep(
             problem.thresholds,
@@ -217,12 +233,13 @@ class Halving(Selection):
         table = _table(out.candidates, np.full(len(out.candidates), np.nan))
         table["n_rows"] = out.n_rows
         student, rows = out.best.student, search_rows
+        lam = problem.shrinkage[0]
         if self.refit:
             rows = np.arange(s.n_rows)
             if rows.size != search_rows.size:
-                student = problem.oracle_for(None).fit(out.best.threshold)
+                student = problem.oracle_for(None, lam).fit(out.best.threshold)
                 n_fits += 1
-        return Choice(out.best.threshold, student, rows, result, table, n_fits, 0, n)
+        return Choice(out.best.threshold, student, rows, result, table, n_fits, 0, n, lam)
 
 
 @dataclass(frozen=True)
@@ -287,10 +304,10 @@ class KFoldOneSE(Selection):
             sub = _stratified_subsample(s.y, self.max_search_rows, problem.seed)
         search = s if sub is None else s.rows(sub)
 
-        def oracle_for(rows):
+        def oracle_for(rows, shrinkage=0.0):
             if sub is None:
-                return problem.oracle_for(rows)
-            return problem.oracle_for(sub if rows is None else sub[rows])
+                return problem.oracle_for(rows, shrinkage)
+            return problem.oracle_for(sub if rows is None else sub[rows], shrinkage)
 
         labelled = np.flatnonzero(search.y >= 0)
         unlabelled = np.flatnonzero(search.y < 0)
@@ -304,62 +321,69 @@ class KFoldOneSE(Selection):
                 "student (gini, best splitter, integer max_depth, no NaN in X), "
                 "scoring='accuracy' and crembo.students.batched."
             )
+        grid = tuple(problem.shrinkage)
         if use_batch:
             result, idx, scores, depths, n_fits, n_batched = self._batched(
-                problem, search, oracle, fold_rows
+                problem, search, oracle, fold_rows, grid
             )
-            student = result.student
         else:
-            result, idx, scores, n_fits = self._fitted(problem, search, oracle_for, fold_rows)
+            result, idx, scores, n_fits = self._fitted(problem, search, oracle_for, fold_rows, grid)
             n_batched = 0
             depths = np.full(idx.size, np.nan)
             depths[0] = result.depth
-            student = result.student
-        mean, se = _mean_se(scores)
-        pick = one_standard_error_choice(mean, se)
+        mean, se = _mean_se(scores)  # (candidates, λ)
+        pick, lam_pick = one_standard_error_choice_2d(mean, se)
         threshold = float(problem.thresholds[idx[pick]])
-        if pick != 0 or sub is not None or student is None:
-            student = problem.oracle_for(None).fit(threshold)
+        lam = float(grid[lam_pick])
+        student = result.student
+        if pick != 0 or lam != 0 or sub is not None or student is None:
+            student = problem.oracle_for(None, lam).fit(threshold)
             n_fits += 1
         table = {
             "threshold": problem.thresholds[idx].astype(float),
-            "score": mean,
-            "score_se": se,
+            "score": mean[:, lam_pick],
+            "score_se": se[:, lam_pick],
             "depth": depths,
         }
+        if len(grid) > 1:
+            table["shrinkage_scores"] = mean  # (candidates, λ), λ as in shrinkage_grid
+            table["shrinkage_grid"] = np.asarray(grid, dtype=float)
         rows = np.arange(s.n_rows)
-        return Choice(threshold, student, rows, result, table, n_fits, n_batched, search.n_rows)
+        return Choice(
+            threshold, student, rows, result, table, n_fits, n_batched, search.n_rows, lam
+        )
 
-    def _fitted(self, problem, search, oracle_for, fold_rows):
-        """MEMO by bisection, then a fit per fold and (distinct) candidate."""
+    def _fitted(self, problem, search, oracle_for, fold_rows, grid):
+        """MEMO by bisection, then a fit per fold, (distinct) candidate and λ."""
         oracle = oracle_for(None)
         result = memo(problem.thresholds, oracle)
         idx = cap_evenly(
             sweep_indices(result.index, problem.thresholds.size, problem.delta), self.max_swept
         )
-        scores = np.empty((len(fold_rows), idx.size))
+        scores = np.empty((len(fold_rows), idx.size, len(grid)))
         n_fits = oracle.n_fits
         for f, (train, test) in enumerate(fold_rows):
             # thresholds with the same allowed labels on the fold's rows fit the same student
             keys = allowed_label_keys(search.belief[train], problem.thresholds[idx])
             _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            fold = sweep_at(
-                problem.thresholds,
-                idx[first],
-                oracle_for(train),
-                _bound(problem, test, search),
-                n_jobs=problem.n_jobs,
-            )
-            scores[f] = np.array([c.score for c in fold])[inverse]
-            n_fits += len(fold)
+            for j, shrinkage in enumerate(grid):
+                fold = sweep_at(
+                    problem.thresholds,
+                    idx[first],
+                    oracle_for(train, shrinkage),
+                    _bound(problem, test, search),
+                    n_jobs=problem.n_jobs,
+                )
+                scores[f, :, j] = np.array([c.score for c in fold])[inverse]
+                n_fits += len(fold)
         return result, idx, scores, n_fits
 
-    def _batched(self, problem, search, oracle, fold_rows):
+    def _batched(self, problem, search, oracle, fold_rows, grid):
         """MEMO by bisection (real fits), then the fold trees of the candidates in batches.
 
         At most ``max_batched`` candidates from θ* up, evenly in rank, are scored in one
-        batch (every fold at once); with ``refine`` a second batch scores the candidates
-        between the neighbours of the first batch's one-SE pick.
+        batch (every fold and λ at once); with ``refine`` a second batch scores the
+        candidates between the neighbours of the first batch's one-SE pick.
         """
         result = memo(problem.thresholds, oracle)
         every = sweep_indices(result.index, problem.thresholds.size, problem.delta)
@@ -367,16 +391,16 @@ class KFoldOneSE(Selection):
         masks = np.zeros((len(fold_rows), search.n_rows), dtype=bool)
         for f, (train, _) in enumerate(fold_rows):
             masks[f, train] = True
-        scores = self._batch_scores(problem, search, oracle, idx, masks, fold_rows)
+        scores = self._batch_scores(problem, search, oracle, idx, masks, fold_rows, grid)
         n_batches = 1
         if self.refine and idx.size < every.size:
-            pick = one_standard_error_choice(*_mean_se(scores))
+            pick, _ = one_standard_error_choice_2d(*_mean_se(scores))
             lo = idx[max(pick - 1, 0)]
             hi = idx[min(pick + 1, idx.size - 1)]
             gap = every[(every > lo) & (every < hi) & ~np.isin(every, idx)]
             extra = cap_evenly(gap, max(1, self.max_batched // 2))
             if extra.size:
-                more = self._batch_scores(problem, search, oracle, extra, masks, fold_rows)
+                more = self._batch_scores(problem, search, oracle, extra, masks, fold_rows, grid)
                 n_batches += 1
                 idx = np.concatenate([idx, extra])
                 scores = np.concatenate([scores, more], axis=1)
@@ -387,15 +411,34 @@ class KFoldOneSE(Selection):
         return result, idx, scores, depths, oracle.n_fits, n_batches
 
     @staticmethod
-    def _batch_scores(problem, search, oracle, idx, masks, fold_rows):
-        batch = oracle.fit_many(problem.thresholds[idx], masks)
+    def _batch_scores(problem, search, oracle, idx, masks, fold_rows, grid):
+        """Accuracy of every (fold, candidate, λ) tree on its fold's test rows."""
+        batch = oracle.fit_many(problem.thresholds[idx], masks, shrinkage=grid)
         pred = np.asarray(batch.predict(search.X))
-        if pred.ndim == 4:  # (masks, thresholds, shrinkage, rows): one shrinkage value
-            pred = pred[:, :, 0]
-        scores = np.empty((len(fold_rows), idx.size))
+        if pred.ndim == 3:  # (masks, thresholds, rows): a batch without a λ axis
+            pred = pred[:, :, None]
+        scores = np.empty((len(fold_rows), idx.size, len(grid)))
         for f, (_, test) in enumerate(fold_rows):
-            scores[f] = (pred[f][:, test] == search.y[test]).mean(axis=1)
+            scores[f] = (pred[f][:, :, test] == search.y[test]).mean(axis=2)
         return scores
+
+
+def one_standard_error_choice_2d(mean_scores, std_errors) -> tuple[int, int]:
+    """``(candidate, λ)`` by the one-standard-error rule over a grid of both.
+
+    Among the pairs whose mean is within one standard error of the best pair's, the deepest
+    candidate (lowest index) and, at it, the strongest shrinkage (highest λ index): both the
+    conservative directions. With one λ it is :func:`crembo.search.one_standard_error_choice`.
+    """
+    mean = np.asarray(mean_scores, dtype=float)
+    se = np.asarray(std_errors, dtype=float)
+    if mean.ndim == 1:
+        mean, se = mean[:, None], se[:, None]
+    # the best pair: highest mean, ties to the deeper candidate and then the weaker λ
+    best = np.unravel_index(int(np.argmax(mean)), mean.shape)
+    ok = mean >= mean[best] - se[best]
+    cand = int(np.flatnonzero(ok.any(axis=1))[0])
+    return cand, int(np.flatnonzero(ok[cand])[-1])
 
 
 def _mean_se(scores):
