@@ -91,3 +91,29 @@ def test_fit_teacher_gives_codes_to_teachers_refusing_string_labels():
     np.testing.assert_array_equal(tree.classes_, tree_classes)  # labels taken as they are
     with pytest.raises(ValueError):
         fit_teacher(xgb.XGBClassifier(n_estimators=5), X.to_numpy(), np.arange(150) % 2 + 3)
+
+
+def test_unfitted_xgboost_teacher_with_string_labels_is_fitted_on_codes():
+    xgb = pytest.importorskip("xgboost")
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = CREMBOClassifier(
+            xgb.XGBClassifier(n_estimators=10, max_depth=2),
+            preset="paper",
+            depth_quantile=0.05,
+            random_state=0,
+        ).fit(X, labels)
+    np.testing.assert_array_equal(model.classes_, np.unique(labels))
+    assert set(model.predict(X)) <= set(labels)
+    assert np.mean(model.predict(X) == labels) > 0.9
+
+
+def test_surrogate_is_readable_like_crembo():
+    from crembo import SurrogateClassifier
+
+    X, y = load_iris(return_X_y=True)
+    vt = SurrogateClassifier(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(vt.to_sklearn().predict(X), vt.predict(X))
+    assert "if " in str(vt) and "predict" in str(vt)

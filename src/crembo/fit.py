@@ -17,7 +17,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from crembo.augment import munge
-from crembo.belief import belief_from, check_belief, is_bagging_ensemble, out_of_bag_belief
+from crembo.belief import (
+    belief_from,
+    check_belief,
+    fit_teacher,
+    is_bagging_ensemble,
+    out_of_bag_belief,
+)
 from crembo.config import resolve_config
 from crembo.depth import clip_belief, depth_statistic
 from crembo.students.sklearn import AllowedLabelClassifier, split_class_weight
@@ -264,9 +270,11 @@ class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
             check_is_fitted(teacher)
             fitted, self._teacher_fitted_here = teacher, False
         except NotFittedError:
-            fitted = seeded(clone(teacher), self._teacher_seed).fit(X, y)
+            # XGBoost refuses string labels: fit_teacher fits it on their codes then
+            fitted, classes = fit_teacher(seeded(clone(teacher), self._teacher_seed), X, y)
             self._teacher_fitted_here = True
-        classes = np.asarray(fitted.classes_)
+        else:
+            classes = np.asarray(fitted.classes_)
         unseen = np.setdiff1d(np.unique(y), classes)
         if unseen.size:
             raise ValueError(

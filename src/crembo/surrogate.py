@@ -10,11 +10,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from crembo.fit import default_student, default_teacher, reject_inf, seeded
+from crembo.students.export import ReadableTreeMixin
 
 MAX_SEED = np.iinfo(np.int32).max
 
 
-class SurrogateClassifier(ClassifierMixin, BaseEstimator):
+class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
     """The VT baseline: the student fitted to the teacher's predicted labels.
 
     Parameters
