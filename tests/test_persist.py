@@ -181,6 +181,7 @@ def _models_the_project_makes():
     from sklearn.preprocessing import StandardScaler
 
     from crembo.baselines import EpochSelectedMLP, make_teacher
+    from crembo.students.medoid import BootstrapMedoidStudent
     from crembo.students.tree_fast import GiniRegressionTree
 
     mlp = make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=30, random_state=0))
@@ -198,6 +199,31 @@ def _models_the_project_makes():
         "extra-trees": lambda: SurrogateClassifier(ExtraTreesClassifier(10, random_state=0)),
         "imputer-pipeline": lambda: make_pipeline(SimpleImputer(), _forest()),
         "plain-tree": lambda: DecisionTreeClassifier(max_depth=3),
+        "shrunk-student": lambda: CREMBOClassifier(
+            _forest(), shrinkage=[0.0, 10.0], random_state=0, n_jobs=1
+        ),
+        "medoid-student": lambda: CREMBOClassifier(
+            _forest(), BootstrapMedoidStudent(n_bootstrap=3, random_state=0), preset="paper"
+        ),
+        **_optimal(),
+    }
+
+
+def _optimal():
+    """The exact oracle's student, where pystreed is installed (the peers extra)."""
+    try:
+        import pystreed  # noqa: F401
+    except ImportError:
+        return {}
+    from crembo.students.optimal import OptimalAllowedLabelTree
+
+    return {
+        "optimal-student": lambda: CREMBOClassifier(
+            _forest(),
+            OptimalAllowedLabelTree(max_depth=2, time_limit=5),
+            preset="paper",
+            max_candidates=6,
+        )
     }
 
 

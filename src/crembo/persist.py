@@ -84,6 +84,9 @@ ALLOWED_OBJECTS = frozenset(
         "crembo.surrogate.SurrogateClassifier",
         "crembo.students.sklearn.AllowedLabelClassifier",
         "crembo.students.tree_fast.GiniRegressionTree",
+        # plain NumPy node arrays (indexing is bounds-checked: a bad index raises, no crash)
+        "crembo.students.optimal.OptimalAllowedLabelTree",
+        "crembo.students.medoid.BootstrapMedoidStudent",
         "crembo.baselines.EpochSelectedMLP",
         "crembo.config.Config",
         "crembo.selection.HoldOut",

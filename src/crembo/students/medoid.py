@@ -116,6 +116,7 @@ class BootstrapMedoidStudent(ClassifierMixin, BaseEstimator):
         self.medoid_ = int(np.argmax(self.agreement_.sum(axis=1)))  # ties: the first
         self.student_ = students[self.medoid_]
         self.classes_ = np.arange(c)
+        self.n_features_in_ = int(np.shape(X)[1])
         return self
 
     def allowed_proba(self, X) -> np.ndarray:
