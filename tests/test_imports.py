@@ -36,3 +36,23 @@ def test_name_import_loads_only_what_it_needs():
     # the estimator needs scikit-learn, but not skops (only load/save read files)
     loaded = _loaded_after("from crembo import CREMBOClassifier")
     assert "skops" not in loaded and "torch" not in loaded and "matplotlib" not in loaded
+
+
+def test_the_command_line_loads_no_scikit_learn_until_a_command_runs():
+    # `crembo --help` builds every command's options: none may need the models
+    probe = "import crembo.cli\nprint('sklearn' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{probe}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split() == ["False"]
+
+
+def test_command_line_choices_match_what_they_name():
+    from crembo.choices import PRESET_NAMES
+    from crembo.config import PRESETS
+
+    assert sorted(PRESET_NAMES) == sorted(PRESETS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Callable
-from enum import Enum
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -24,16 +23,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+# the command line's choices live in crembo.choices (no heavy imports); re-exported here
+from crembo.choices import (  # noqa: F401
+    CLASS_WEIGHTS,
+    DEFAULT_METHODS,
+    TEACHERS,
+    ClassWeightKind,
+    PresetKind,
+    TeacherKind,
+)
 from crembo.estimator import PRESETS, CREMBOClassifier, SurrogateClassifier
 from crembo.peers import PEERS
 from crembo.selection import HoldOut, KFoldOneSE
-
-TEACHERS = ("rf", "nn")
-CLASS_WEIGHTS = ("balanced", "none")
-#: The same choices as enums, for the command line's options.
-TeacherKind = Enum("TeacherKind", {t: t for t in TEACHERS}, type=str)
-ClassWeightKind = Enum("ClassWeightKind", {c: c for c in CLASS_WEIGHTS}, type=str)
-PresetKind = Enum("PresetKind", {p: p for p in PRESETS}, type=str)
 
 
 class EpochSelectedMLP(ClassifierMixin, BaseEstimator):
@@ -259,9 +260,6 @@ for _name, _options in ABLATION.items():
 # the peers (crembo.peers): their libraries are imported when one is fitted
 for _name, _build in PEERS.items():
     register_method(_name, _build)
-
-#: The methods of every table, in table order.
-DEFAULT_METHODS = ("teacher", "BM", "VT", "CREMBO", "CREMBO-refit")
 
 
 def check_methods(methods) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from crembo.baselines import ClassWeightKind, PresetKind, TeacherKind
+from crembo.choices import ClassWeightKind, PresetKind, TeacherKind
 
 
 class _OneLineErrors(TyperGroup):

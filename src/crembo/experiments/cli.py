@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crembo.baselines import DEFAULT_METHODS, METHODS, ClassWeightKind, TeacherKind
+from crembo.choices import DEFAULT_METHODS, ClassWeightKind, TeacherKind
 from crembo.experiments.dnn_cli import dnn_command
 
 experiment_app = typer.Typer(
@@ -75,9 +75,10 @@ def _make_command(experiment: str):
         methods: Annotated[
             str,
             typer.Option(
-                help="Comma-separated methods; the teacher is always included. Known: "
-                + ", ".join(METHODS)
-                + "."
+                help="Comma-separated methods; the teacher is always included. Known: BM, VT, "
+                "CREMBO (the paper's), CREMBO-refit, CREMBO-robust (the default preset), the "
+                "ablation's CREMBO+... variants and the peers STreeD, STreeD-VT, GOSDT, HSTree, "
+                "FIGS (an unknown name is answered with the whole list)."
             ),
         ] = ",".join(DEFAULT_METHODS),
         out: Annotated[
@@ -154,7 +155,7 @@ experiment_app.command("robustness")(_make_command("robustness"))
 
 
 def _register_breakdown():
-    from crembo.experiments.breakdown import breakdown_command
+    from crembo.experiments.breakdown_cli import breakdown_command
 
     experiment_app.command("breakdown")(breakdown_command)
 

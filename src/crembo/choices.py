@@ -1,0 +1,21 @@
+"""The names the command line offers, kept free of heavy imports so ``crembo --help`` is fast.
+
+:mod:`crembo.baselines` builds what these names stand for; :mod:`crembo.config` holds the
+presets (``tests/test_imports.py`` checks that the names here match them).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+TEACHERS = ("rf", "nn")
+CLASS_WEIGHTS = ("balanced", "none")
+#: The keys of :data:`crembo.config.PRESETS`.
+PRESET_NAMES = ("paper", "robust")
+#: The methods of every table, in table order.
+DEFAULT_METHODS = ("teacher", "BM", "VT", "CREMBO", "CREMBO-refit")
+
+#: The same choices as enums, for the command line's options.
+TeacherKind = Enum("TeacherKind", {t: t for t in TEACHERS}, type=str)
+ClassWeightKind = Enum("ClassWeightKind", {c: c for c in CLASS_WEIGHTS}, type=str)
+PresetKind = Enum("PresetKind", {p: p for p in PRESET_NAMES}, type=str)
