@@ -38,7 +38,7 @@ def main():
     args = parser.parse_args()
     times = {name: fastest(cmd, args.repeat) for name, cmd in CASES.items()}
     base = times["import sklearn.base"]
-    print("| what | seconds (fastest of %d) | × import sklearn.base |" % args.repeat)
+    print(f"| what | seconds (fastest of {args.repeat}) | × import sklearn.base |")
     print("| --- | --- | --- |")
     for name, t in times.items():
         print(f"| `{name}` | {t:.2f} | {t / base:.2f} |")
