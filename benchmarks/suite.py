@@ -235,6 +235,187 @@ def tables(out: Path, datasets) -> str:
     return "\n".join(parts) if parts else f"no finished runs under {out}\n"
 
 
+def per_repeat(outs, datasets) -> dict:
+    """``{experiment: {quantity: {method: {set: {repeat: value}}}}}`` from every folder.
+
+    Quantities: ``accuracy`` (mean over the repeat's folds; generalization and robustness),
+    ``agreement`` (robustness), ``leaves`` and ``seconds``. A method found in several folders
+    keeps its first. Failed units count as missing (their number is in ``failed``).
+    """
+    import pandas as pd
+
+    from crembo.experiments.records import has_result
+
+    found: dict = {}
+    for out in outs:
+        for experiment in EXPERIMENTS:
+            for name in datasets:
+                folder = Path(out) / f"{experiment}-{name}"
+                if not (folder / "records.csv").exists():
+                    continue
+                df = pd.read_csv(folder / "records.csv")
+                if "status" not in df:
+                    df["status"] = "ok"
+                ok = has_result(df["status"])
+                q = found.setdefault(experiment, {})
+                summary = folder / "summary.json"
+                agree = {}
+                if experiment == "robustness" and summary.exists():
+                    for m, e in json.loads(summary.read_text())["methods"].items():
+                        agree[m] = dict(enumerate(e.get("agreement_per_repeat") or []))
+                for m, rows in df.groupby("method", sort=False):
+                    if m in q.get("accuracy", {}) and name in q["accuracy"][m]:
+                        continue
+                    good = rows[ok[rows.index]]
+                    # only repeats whose 10 folds are all done count
+                    done = rows.groupby("repeat")["fold"].nunique()
+                    full = done[done == done.max()].index
+                    good = good[good["repeat"].isin(full)]
+                    for key in ("accuracy", "leaves", "seconds"):
+                        per = good.groupby("repeat")[key].mean().to_dict()
+                        q.setdefault(key, {}).setdefault(m, {})[name] = per
+                    q.setdefault("failed", {}).setdefault(m, {})[name] = int(
+                        (~ok[rows.index]).sum()
+                    )
+                    if m in agree:
+                        a = {r: v for r, v in agree[m].items() if r in set(full)}
+                        q.setdefault("agreement", {}).setdefault(m, {})[name] = a
+    return found
+
+
+def _mean(d: dict, repeats=None) -> float:
+    vals = [v for r, v in d.items() if repeats is None or r in repeats]
+    vals = [v for v in vals if v is not None and not np.isnan(v)]
+    return float(np.mean(vals)) if vals else np.nan
+
+
+def paired_rows(q: dict, key: str, default: str, others, sets, guard: dict | None = None):
+    """The default against each method on the repeats both have, per set: mean difference,
+    won / tied / lost, worst set, repeats used. With ``guard`` (accuracy of the same runs),
+    a win counts only where the default's accuracy is not lower."""
+    rows = []
+    for o in others:
+        if o == default or o not in q[key] or default not in q[key]:
+            continue
+        diffs, names, wins, reps = [], [], 0, set()
+        for n in sets:
+            a, b = q[key][default].get(n, {}), q[key][o].get(n, {})
+            common = sorted(set(a) & set(b))
+            if not common:
+                continue
+            d = _mean(a, common) - _mean(b, common)
+            if np.isnan(d):
+                continue
+            win = d > TIE
+            if guard is not None:
+                ga, gb = guard[default].get(n, {}), guard[o].get(n, {})
+                win &= _mean(ga, common) >= _mean(gb, common) - TIE
+            diffs.append(d)
+            names.append(n)
+            wins += bool(win)
+            reps.add(len(common))
+        if not diffs:
+            continue
+        d = np.array(diffs)
+        tied = int((np.abs(d) <= TIE).sum())
+        worst = int(np.argmin(d))
+        rows.append(
+            {
+                "against": o,
+                "sets": len(d),
+                "repeats": "/".join(str(r) for r in sorted(reps)),
+                "mean diff": d.mean(),
+                "won/tied/lost": f"{wins}/{tied}/{len(d) - wins - tied}",
+                "worst set": f"{names[worst]} ({d[worst]:+.3f})",
+            }
+        )
+    return rows
+
+
+def _with_best(q: dict, key: str, guard_key: str | None = None):
+    """Add best(BM,VT) per set and repeat: the better of the two (by ``key``)."""
+    if not all(b in q.get(key, {}) for b in BASELINES):
+        return
+    best, guard = {}, {}
+    for n in q[key][BASELINES[0]]:
+        reps = set(q[key]["BM"].get(n, {})) & set(q[key]["VT"].get(n, {}))
+        pick = max(BASELINES, key=lambda b: _mean(q[key][b][n], reps))
+        best[n] = {r: q[key][pick][n][r] for r in reps}
+        if guard_key:
+            guard[n] = {r: q[guard_key][pick][n].get(r, np.nan) for r in reps}
+    q[key][BEST_BASELINE] = best
+    if guard_key:
+        q.setdefault(f"{guard_key}@{key}", dict(q[guard_key]))[BEST_BASELINE] = guard
+
+
+def merged_tables(outs, datasets, default=DEFAULT) -> str:
+    """Tables over several run folders (e.g. cheap methods with 3 repeats, the optimal-tree
+    peers with 1): each comparison uses the repeats both methods have."""
+    from crembo.report import markdown_table
+
+    found = per_repeat(outs, datasets)
+    parts = []
+    for experiment, key, title in (
+        ("generalization", "accuracy", "Test accuracy (generalization)"),
+        ("robustness", "agreement", "Agreement (robustness), test accuracy of the same students"),
+    ):
+        q = found.get(experiment)
+        if not q or key not in q:
+            continue
+        sets = [n for n in datasets if any(n in v for v in q[key].values())]
+        methods = list(q[key])
+        lines = [f"**{title}**", "", "| method | " + " | ".join(sets) + " | mean |"]
+        lines.append("|" + "---|" * (len(sets) + 2))
+        for m in methods:
+            cells, vals = [], []
+            for n in sets:
+                d = q[key][m].get(n)
+                if d is None:
+                    cells.append("")
+                    continue
+                v = _mean(d)
+                vals.append(v)
+                cell = "–" if np.isnan(v) else f"{v:.3f}"
+                if key == "agreement":
+                    a = _mean(q["accuracy"][m].get(n, {}))
+                    cell += "" if np.isnan(a) else f" / {a:.3f}"
+                f = q["failed"][m].get(n, 0)
+                cell += f" ({f} failed)" if f else ""
+                if len(d) != 3:
+                    cell += f" [{len(d)}r]"
+                cells.append(cell)
+            mean = np.nanmean(vals) if vals and not np.isnan(vals).all() else np.nan
+            lines.append(f"| {m} | " + " | ".join(cells) + f" | {mean:.3f} |")
+        parts.append("\n".join(lines) + "\n")
+        guard = None
+        if key == "agreement":
+            _with_best(q, "agreement", "accuracy")
+            guard = q.get("accuracy@agreement", q["accuracy"])
+        else:
+            _with_best(q, "accuracy")
+        others = [BEST_BASELINE, *BASELINES, *(m for m in methods if m not in BASELINES)]
+        others = [o for o in others if o not in ("teacher", default)]
+        rows = paired_rows(q, key, default, others, sets, guard)
+        note = " (a win only where its accuracy is not lower)" if guard is not None else ""
+        parts.append(f"**{default}: {key} against each method**{note}\n\n{markdown_table(rows)}\n")
+        if key == "accuracy":
+            cost = [
+                {
+                    "method": m,
+                    "leaves": np.nanmean([_mean(v) for v in q["leaves"][m].values()]),
+                    "fit seconds": np.nanmean([_mean(v) for v in q["seconds"][m].values()]),
+                    "failed units": sum(q["failed"][m].values()),
+                }
+                for m in methods
+            ]
+            parts.append(
+                "**Leaves and fit seconds per unit** (generalization, means over sets)\n\n"
+                + markdown_table(cost, digits=2)
+                + "\n"
+            )
+    return "\n".join(parts) if parts else "no finished runs\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", default="suite", help="comma list; 'suite' = the 19")
@@ -246,8 +427,18 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", type=Path, default=Path("runs/suite"))
     parser.add_argument("--tables", action="store_true", help="print the tables, fit nothing")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="with --tables: several run folders, each comparison on the repeats both have",
+    )
+    parser.add_argument("--default", default=DEFAULT, help="the method compared to the rest")
     args = parser.parse_args(argv)
     datasets = expand_names(args.datasets)
+    if args.tables and args.merge:
+        print(merged_tables(args.merge, datasets, args.default))
+        return
     if args.tables:
         print(tables(args.out, datasets))
         return
