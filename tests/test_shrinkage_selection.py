@@ -117,3 +117,15 @@ def test_halving_refuses_a_grid(wine):
     X, y, teacher = wine
     with pytest.raises(ValueError, match="shrinkage"):
         CREMBOClassifier(teacher, selection=Halving(), shrinkage="auto").fit(X, y)
+
+
+def test_one_se_2d_can_prefer_the_strongest_shrinkage():
+    mean = np.array([[0.90, 0.89, 0.80], [0.91, 0.90, 0.89]])
+    se = np.full_like(mean, 0.02)
+    assert one_standard_error_choice_2d(mean, se) == (0, 1)  # deepest θ, then λ
+    assert one_standard_error_choice_2d(mean, se, "shrinkage") == (1, 2)  # λ, then θ
+
+
+def test_prefer_is_checked():
+    with pytest.raises(ValueError, match="prefer"):
+        KFoldOneSE(prefer="depth")

@@ -236,6 +236,12 @@ ABLATION = {
     # hierarchical shrinkage chosen beside θ on the k-fold validation (issue 12's lever)
     "CREMBO-robust+hs": {"preset": "robust", "shrinkage": "auto"},
     "CREMBO-robust+hs+aug3": {"preset": "robust", "shrinkage": "auto", "augment": 3.0},
+    # the one-SE rule takes the strongest λ first, then the deepest θ at it
+    "CREMBO-robust+hsλ": {
+        "preset": "robust",
+        "shrinkage": "auto",
+        "selection": KFoldOneSE(5, prefer="shrinkage"),
+    },
 }
 
 

@@ -273,6 +273,9 @@ class KFoldOneSE(Selection):
     max_search_rows : int or None, default=20000
         Larger data are subsampled (stratified) to this many rows for the choice; the final
         student is fitted on all rows. None: never.
+    prefer : {"threshold", "shrinkage"}, default="threshold"
+        With a shrinkage grid: which conservative direction the one-SE rule takes first,
+        the deepest θ or the strongest λ (see :func:`one_standard_error_choice_2d`).
 
     Examples
     --------
@@ -287,6 +290,7 @@ class KFoldOneSE(Selection):
     max_batched: int = 16
     refine: bool = True
     max_search_rows: int | None = 20000
+    prefer: str = "threshold"
     name: ClassVar[str] = "kfold"
 
     def __post_init__(self):
@@ -296,6 +300,8 @@ class KFoldOneSE(Selection):
         _check_int("max_swept", self.max_swept, 1, allow_none=True)
         _check_int("max_batched", self.max_batched, 2)
         _check_int("max_search_rows", self.max_search_rows, 100, allow_none=True)
+        if self.prefer not in ("threshold", "shrinkage"):
+            raise ValueError(f"prefer must be 'threshold' or 'shrinkage'; got {self.prefer!r}.")
 
     def choose(self, problem):
         s = problem.sample
@@ -332,7 +338,7 @@ class KFoldOneSE(Selection):
             depths = np.full(idx.size, np.nan)
             depths[0] = result.depth
         mean, se = _mean_se(scores)  # (candidates, λ)
-        pick, lam_pick = one_standard_error_choice_2d(mean, se)
+        pick, lam_pick = one_standard_error_choice_2d(mean, se, self.prefer)
         threshold = float(problem.thresholds[idx[pick]])
         lam = float(grid[lam_pick])
         student = result.student
@@ -394,7 +400,7 @@ class KFoldOneSE(Selection):
         scores = self._batch_scores(problem, search, oracle, idx, masks, fold_rows, grid)
         n_batches = 1
         if self.refine and idx.size < every.size:
-            pick, _ = one_standard_error_choice_2d(*_mean_se(scores))
+            pick, _ = one_standard_error_choice_2d(*_mean_se(scores), self.prefer)
             lo = idx[max(pick - 1, 0)]
             hi = idx[min(pick + 1, idx.size - 1)]
             gap = every[(every > lo) & (every < hi) & ~np.isin(every, idx)]
@@ -423,12 +429,14 @@ class KFoldOneSE(Selection):
         return scores
 
 
-def one_standard_error_choice_2d(mean_scores, std_errors) -> tuple[int, int]:
+def one_standard_error_choice_2d(mean_scores, std_errors, prefer="threshold") -> tuple[int, int]:
     """``(candidate, λ)`` by the one-standard-error rule over a grid of both.
 
-    Among the pairs whose mean is within one standard error of the best pair's, the deepest
-    candidate (lowest index) and, at it, the strongest shrinkage (highest λ index): both the
-    conservative directions. With one λ it is :func:`crembo.search.one_standard_error_choice`.
+    Among the pairs whose mean is within one standard error of the best pair's: with
+    ``prefer="threshold"`` the deepest candidate (lowest index) and, at it, the strongest
+    shrinkage (highest λ index); with ``prefer="shrinkage"`` the strongest λ first, then
+    the deepest candidate at it. Both directions are the conservative ones. With one λ it is
+    :func:`crembo.search.one_standard_error_choice`.
     """
     mean = np.asarray(mean_scores, dtype=float)
     se = np.asarray(std_errors, dtype=float)
@@ -437,6 +445,9 @@ def one_standard_error_choice_2d(mean_scores, std_errors) -> tuple[int, int]:
     # the best pair: highest mean, ties to the deeper candidate and then the weaker λ
     best = np.unravel_index(int(np.argmax(mean)), mean.shape)
     ok = mean >= mean[best] - se[best]
+    if prefer == "shrinkage":
+        lam = int(np.flatnonzero(ok.any(axis=0))[-1])
+        return int(np.flatnonzero(ok[:, lam])[0]), lam
     cand = int(np.flatnonzero(ok.any(axis=1))[0])
     return cand, int(np.flatnonzero(ok[cand])[-1])
 
