@@ -389,7 +389,7 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
             sizes = np.cumsum(n_st[cand]) * (d * B * c)
             cut = np.searchsorted(sizes, np.arange(_CHUNK, sizes[-1], _CHUNK), side="right")
             for part in np.split(cand, np.unique(cut[(cut > 0) & (cut < cand.size)])):
-                _split_chunk(part, ctx, *out)
+                (_split_chunk_unit if unit else _split_chunk)(part, ctx, *out)
             feature[~can] = -1
         # --- runs of consecutive states choosing the same split share their children
         key = np.where(feature >= 0, feature * B + split_bin, -1)
@@ -569,6 +569,141 @@ def _split_chunk(chunk, v, feature, split_bin, threshold):
     nxt &= np.arange(B)[None, :] > b[:, None]
     b2 = nxt.argmax(axis=1)
     thr = hi[f, b] / 2.0 + lo[f, np.where(valid, b2, b)] / 2.0  # scikit-learn's midpoint
+    feature[st] = np.where(valid, f, -1)
+    split_bin[st] = b
+    threshold[st] = thr
+
+
+def _ranges(starts, lengths):
+    """Concatenated ``arange(starts[i], starts[i] + lengths[i])``."""
+    total = int(lengths.sum())
+    offset = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offset, lengths) + np.arange(total)
+
+
+def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
+    """:func:`_split_chunk` for unit weights, on the cells present in each node only.
+
+    The same integer counts, sums of squares and gains (so the same splits, bit for bit), but
+    a group's histogram covers only its *candidate* cells: the (feature, bin) pairs holding
+    some of its rows, less each feature's last one (nothing would go right), plus one cell
+    that takes the rows of the others. The bins left out either repeat the gain of the
+    candidate before them (no rows added) or cannot split, so the first best cell is the
+    same. Counts are int64 throughout, which makes sums by subtraction exact.
+    """
+    lo, hi = v["lo"], v["hi"]
+    d, B = lo.shape
+    dB = d * B
+    c = v["q"].shape[1]
+    min_leaf = v["min_leaf"]
+    base, n_st, order, pstart = v["base"], v["n_st"], v["order"], v["pstart"]
+    Gc = chunk.size
+    nst = n_st[chunk]
+    Sc = int(nst.sum())
+    lbase = np.cumsum(nst) - nst
+    st = _ranges(base[chunk], nst)
+    npairs = pstart[chunk + 1] - pstart[chunk]
+    pidx = order[_ranges(pstart[chunk], npairs)]
+    lg = np.repeat(np.arange(Gc), npairs)  # local group of each pair
+    q = v["q"][pidx]  # (Pc, c)
+    gcell = v["cell"][v["pair_row"][pidx]] + (lg * dB)[:, None]  # (Pc, d): group, feature, bin
+    cnt = np.bincount(gcell.ravel(), minlength=Gc * dB)
+    present = np.flatnonzero(cnt)  # sorted by group, feature, bin
+    p_gf = present // B
+    p_first = np.ones(present.size, dtype=bool)
+    p_first[1:] = p_gf[1:] != p_gf[:-1]
+    is_last = np.append(p_first[1:], True)
+    csum = np.cumsum(cnt[present])
+    nL_p = csum - (csum - cnt[present])[p_first][np.cumsum(p_first) - 1]
+    ci = np.flatnonzero(~is_last)  # candidate cells, as indices into present
+    C = np.bincount(present[ci] // dB, minlength=Gc) + 1  # cells per group, the spare one last
+    cbase = np.cumsum(C) - C
+    NC = int(C.sum())
+    # per cell: index into present (-1 for a group's spare cell), first of its feature
+    spare = cbase + C - 1
+    is_cand = np.ones(NC, dtype=bool)
+    is_cand[spare] = False
+    cell_p = np.full(NC, -1, dtype=np.intp)
+    cell_p[is_cand] = ci
+    c_first = np.ones(NC, dtype=bool)
+    c_first[is_cand] = p_first[ci]
+    c_group = np.repeat(np.arange(Gc), C)
+    lut = np.repeat(spare, dB)  # rows at other cells go to the spare cell
+    lut[present[ci]] = np.flatnonzero(is_cand)
+    ccp = lut[gcell] - cbase[lg][:, None]  # (Pc, d): cell of each (pair, feature) in its group
+    # the states' rows, group after group, state-major; histograms laid out (class, row)
+    r_n = C[np.repeat(np.arange(Gc), nst)]
+    R = int(r_n.sum())
+    rstart = np.cumsum(r_n) - r_n
+    s_lg = np.repeat(np.arange(Gc), nst)
+    rcell = _ranges(cbase[s_lg], r_n)
+    # Rows whose label changes inside the group's range ("partial") are counted per state, at
+    # the last state allowing them (a suffix sum then gives every state); of the rows allowed
+    # in all states or in none, only the smaller set is counted, once per group, the other
+    # follows from the node's counts.
+    n_st_p = nst[lg][:, None]
+    partial = (q > 0) & (q < n_st_p)
+    always = q == n_st_p
+    kk = np.arange(c)
+    gk = (lg[:, None] * c + kk).ravel()
+    n_always = np.bincount(gk, always.ravel(), Gc * c)
+    n_never = np.bincount(gk, (q == 0).ravel(), Gc * c)
+    count_always = (n_always <= n_never).reshape(Gc, c)
+    extra = np.where(count_always[lg], always, q == 0)
+    pi, ki = np.nonzero(partial)
+    ei, ek = np.nonzero(extra)
+    idx = np.empty((pi.size + ei.size, d), dtype=np.intp)  # written in place: no concatenation
+    np.add((ki * R + rstart[lbase[lg[pi]] + q[pi, ki] - 1])[:, None], ccp[pi], out=idx[: pi.size])
+    np.add((c * R + ek * NC + cbase[lg[ei]])[:, None], ccp[ei], out=idx[pi.size :])
+    hist = np.bincount(idx.ravel(), minlength=c * (R + NC))
+    H = hist[: c * R].reshape(c, R)
+    fixed = hist[c * R :].reshape(c, NC)
+    local = np.arange(Sc) - lbase[s_lg]
+    has_next = local + 1 < nst[s_lg]
+    for j in range(int(local.max(initial=0)) - 1, -1, -1):
+        s = np.flatnonzero((local == j) & has_next)
+        if s.size:
+            e = _ranges(rstart[s], r_n[s])
+            H[:, e] += H[:, e + np.repeat(r_n[s], r_n[s])]
+    if not count_always.all():
+        # after the suffix sum the first state of a group holds all its partial rows
+        partial_total = H[:, _ranges(rstart[lbase], C)]
+        others = cnt[present[np.maximum(cell_p, 0)]] - fixed - partial_total
+        fixed = np.where(count_always[c_group].T, fixed, others)
+    H += fixed[:, rcell]
+    # cumulative over each feature's cells: the running sum restarts at every feature
+    r_first = np.flatnonzero(c_first[rcell])
+    if r_first.size > 1:
+        totals = np.add.reduceat(H, r_first, axis=1)
+        H[:, r_first[1:]] -= totals[:, :-1]
+    Lpos = np.cumsum(H, axis=1)
+    # the node's positive counts per state: each allowed (pair, class) at its last state
+    pi, ki = np.nonzero(q > 0)
+    P = np.bincount((lbase[lg[pi]] + q[pi, ki] - 1) * c + ki, minlength=Sc * c).reshape(Sc, c)
+    _suffix_sum(P, local, nst[s_lg])
+    nL = np.where(is_cand, nL_p[np.maximum(cell_p, 0)], 0)
+    n_all = npairs[c_group]
+    ok = is_cand & (nL >= min_leaf) & (n_all - nL >= min_leaf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_l = np.where(ok, 1.0 / nL, 0.0)
+        inv_r = np.where(ok, 1.0 / (n_all - nL), 0.0)
+    # the same integer sums as the full grid's einsums (any order: they are exact)
+    sq = np.einsum("kr,kr->r", Lpos, Lpos)
+    cross = np.einsum("kr,kr->r", Lpos, np.repeat(P.T, r_n, axis=1))
+    cross *= -2
+    cross += np.repeat(np.einsum("sk,sk->s", P, P), r_n)
+    gain = sq * (inv_l + inv_r)[rcell]
+    gain += cross * inv_r[rcell]
+    gain[~ok[rcell]] = -np.inf
+    top = np.maximum.reduceat(gain, rstart)
+    valid = np.isfinite(top)
+    hit = np.flatnonzero(gain >= np.repeat(top - _GAIN_TOL * np.abs(top), r_n))
+    first = hit[np.minimum(np.searchsorted(hit, rstart), hit.size - 1)]
+    pc = np.where(valid, cell_p[rcell[first]], 0)
+    f = np.where(valid, (present[pc] // B) % d, 0)
+    b = np.where(valid, present[pc] % B, 0)
+    b2 = np.where(valid, present[np.minimum(pc + 1, present.size - 1)] % B, 0)
+    thr = hi[f, b] / 2.0 + lo[f, b2] / 2.0  # scikit-learn's midpoint
     feature[st] = np.where(valid, f, -1)
     split_bin[st] = b
     threshold[st] = thr
