@@ -265,3 +265,46 @@ def test_bad_predict_and_tree_arguments():
         trees.predict(np.full((2, 4), np.inf))
     with pytest.raises(ValueError, match="t must"):
         trees.tree(0, thresholds.size)
+
+
+def _all_arrays(trees, X):
+    out = {"pred": trees.predict(X)}
+    for m in range(trees.n_families_):
+        for t in range(trees.thresholds_.size):
+            for l in range(trees.shrinkage_.size):  # noqa: E741
+                one = trees.tree(m, t, l)
+                for name in ("feature", "threshold", "children_left", "value", "prediction"):
+                    out[f"{m}/{t}/{l}/{name}"] = getattr(one, name)
+    return out
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(max_depth=4),
+        dict(max_depth=None, min_samples_leaf=3, tie_break="belief", max_bins=8),
+        dict(max_depth=3, min_samples_split=40, shrinkage=(0.0, 5.0)),
+    ],
+)
+def test_present_cell_search_is_the_full_grid_search_bit_for_bit(monkeypatch, params):
+    """Unit weights take the search on each node's present cells; forced onto the full-grid
+    search (the one weighted rows take) it must give the very same arrays."""
+    import crembo.students.batched as batched
+
+    rng = np.random.default_rng(7)
+    n, c = 300, 4
+    # features of 2 to 40 distinct values and a continuous one: many bins absent per node
+    X = np.column_stack(
+        [rng.integers(0, k, n) for k in (2, 3, 5, 12, 40)] + [rng.normal(size=n)]
+    ).astype(float)
+    logits = X[:, :c] / (1 + X[:, :c].std(axis=0)) + rng.normal(0, 0.8, (n, c))
+    belief = np.round(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), 2)
+    thresholds = np.unique(np.quantile(belief, np.linspace(0.05, 0.95, 12)))
+    masks = np.vstack([rng.uniform(size=n) < 0.8 for _ in range(3)] + [np.ones(n, dtype=bool)])
+    compact = _all_arrays(grow_allowed_label_trees(X, belief, thresholds, masks, **params), X)
+    monkeypatch.setattr(batched, "_split_chunk_unit", batched._split_chunk)
+    full = _all_arrays(grow_allowed_label_trees(X, belief, thresholds, masks, **params), X)
+    assert compact.keys() == full.keys()
+    assert (compact["pred"] >= 0).all() and np.unique(compact["pred"]).size > 1
+    for key, value in full.items():
+        np.testing.assert_array_equal(compact[key], value, err_msg=key)
