@@ -637,27 +637,29 @@ def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
     rstart = np.cumsum(r_n) - r_n
     s_lg = np.repeat(np.arange(Gc), nst)
     rcell = _ranges(cbase[s_lg], r_n)
-    # Rows whose label changes inside the group's range ("partial") are counted per state, at
-    # the last state allowing them (a suffix sum then gives every state); of the rows allowed
-    # in all states or in none, only the smaller set is counted, once per group, the other
-    # follows from the node's counts.
+    # Per (group, class) the smaller of two counts: where at most as many rows are allowed in
+    # all states as in none, the allowed rows (each at the last state allowing it: a suffix
+    # sum over the states then gives every state); otherwise ("flipped") the rows not allowed:
+    # every row not allowed in all states, at the last state, less each row whose label
+    # changes inside the group's range ("partial") at the last state allowing it.
     n_st_p = nst[lg][:, None]
-    partial = (q > 0) & (q < n_st_p)
     always = q == n_st_p
     kk = np.arange(c)
     gk = (lg[:, None] * c + kk).ravel()
     n_always = np.bincount(gk, always.ravel(), Gc * c)
     n_never = np.bincount(gk, (q == 0).ravel(), Gc * c)
-    count_always = (n_always <= n_never).reshape(Gc, c)
-    extra = np.where(count_always[lg], always, q == 0)
-    pi, ki = np.nonzero(partial)
-    ei, ek = np.nonzero(extra)
-    idx = np.empty((pi.size + ei.size, d), dtype=np.intp)  # written in place: no concatenation
-    np.add((ki * R + rstart[lbase[lg[pi]] + q[pi, ki] - 1])[:, None], ccp[pi], out=idx[: pi.size])
-    np.add((c * R + ek * NC + cbase[lg[ei]])[:, None], ccp[ei], out=idx[pi.size :])
-    hist = np.bincount(idx.ravel(), minlength=c * (R + NC))
-    H = hist[: c * R].reshape(c, R)
-    fixed = hist[c * R :].reshape(c, NC)
+    flip = (n_always > n_never).reshape(Gc, c)
+    flip_p = flip[lg]
+    at = rstart[lbase[lg][:, None] + q - 1]  # (Pc, c): first row of the last state allowing it
+    last = rstart[lbase + nst - 1][lg][:, None]
+    pi, ki = np.nonzero(np.where(flip_p, ~always, q > 0))
+    start = np.where(flip_p[pi, ki], last[pi, 0], at[pi, ki])
+    H = np.bincount(((ki * R + start)[:, None] + ccp[pi]).ravel(), minlength=c * R)
+    pi, ki = np.nonzero(flip_p & (q > 0) & ~always)
+    if pi.size:
+        less = ((ki * R + at[pi, ki])[:, None] + ccp[pi]).ravel()
+        H -= np.bincount(less, minlength=c * R)
+    H = H.reshape(c, R)
     local = np.arange(Sc) - lbase[s_lg]
     has_next = local + 1 < nst[s_lg]
     for j in range(int(local.max(initial=0)) - 1, -1, -1):
@@ -665,18 +667,12 @@ def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
         if s.size:
             e = _ranges(rstart[s], r_n[s])
             H[:, e] += H[:, e + np.repeat(r_n[s], r_n[s])]
-    if not count_always.all():
-        # after the suffix sum the first state of a group holds all its partial rows
-        partial_total = H[:, _ranges(rstart[lbase], C)]
-        others = cnt[present[np.maximum(cell_p, 0)]] - fixed - partial_total
-        fixed = np.where(count_always[c_group].T, fixed, others)
-    H += fixed[:, rcell]
     # cumulative over each feature's cells: the running sum restarts at every feature
     r_first = np.flatnonzero(c_first[rcell])
     if r_first.size > 1:
         totals = np.add.reduceat(H, r_first, axis=1)
         H[:, r_first[1:]] -= totals[:, :-1]
-    Lpos = np.cumsum(H, axis=1)
+    Lpos = np.cumsum(H, axis=1)  # left counts, of allowed rows or (flipped) of the others
     # the node's positive counts per state: each allowed (pair, class) at its last state
     pi, ki = np.nonzero(q > 0)
     P = np.bincount((lbase[lg[pi]] + q[pi, ki] - 1) * c + ki, minlength=Sc * c).reshape(Sc, c)
@@ -687,9 +683,17 @@ def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_l = np.where(ok, 1.0 / nL, 0.0)
         inv_r = np.where(ok, 1.0 / (n_all - nL), 0.0)
-    # the same integer sums as the full grid's einsums (any order: they are exact)
+    # The full grid's integer sums sum_k L_k² and sum_k P_k L_k (exact: any order), with
+    # L_k = nL - L~_k for a flipped class: sum_k L_k² = sum_k L~_k² + n_flip nL² - 2 nL sum_flip
+    # L~_k and sum_k P_k L_k = sum_k ±P_k L~_k + nL sum_flip P_k.
+    f_s = flip[s_lg]  # (Sc, c)
     sq = np.einsum("kr,kr->r", Lpos, Lpos)
-    cross = np.einsum("kr,kr->r", Lpos, np.repeat(P.T, r_n, axis=1))
+    cross = np.einsum("kr,kr->r", Lpos, np.repeat(np.where(f_s, -P, P).T, r_n, axis=1))
+    if flip.any():
+        nL_r = nL[rcell]
+        sum_flip = np.einsum("kr,kr->r", Lpos, np.repeat(f_s.T.astype(np.int64), r_n, axis=1))
+        sq += (np.repeat(f_s.sum(axis=1), r_n) * nL_r - 2 * sum_flip) * nL_r
+        cross += nL_r * np.repeat((P * f_s).sum(axis=1), r_n)
     cross *= -2
     cross += np.repeat(np.einsum("sk,sk->s", P, P), r_n)
     gain = sq * (inv_l + inv_r)[rcell]
