@@ -661,12 +661,10 @@ def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
         H -= np.bincount(less, minlength=c * R)
     H = H.reshape(c, R)
     local = np.arange(Sc) - lbase[s_lg]
-    has_next = local + 1 < nst[s_lg]
-    for j in range(int(local.max(initial=0)) - 1, -1, -1):
-        s = np.flatnonzero((local == j) & has_next)
-        if s.size:
-            e = _ranges(rstart[s], r_n[s])
-            H[:, e] += H[:, e + np.repeat(r_n[s], r_n[s])]
+    for g in np.flatnonzero(nst > 1):  # suffix sums over a group's states (blocks of C[g] rows)
+        r0 = rstart[lbase[g]]
+        view = H[:, r0 : r0 + nst[g] * C[g]].reshape(c, nst[g], C[g])
+        np.cumsum(view[:, ::-1], axis=1, out=view[:, ::-1])
     # cumulative over each feature's cells: the running sum restarts at every feature
     r_first = np.flatnonzero(c_first[rcell])
     if r_first.size > 1:
