@@ -637,18 +637,18 @@ def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
     rstart = np.cumsum(r_n) - r_n
     s_lg = np.repeat(np.arange(Gc), nst)
     rcell = _ranges(cbase[s_lg], r_n)
-    # Per (group, class) the smaller of two counts: where at most as many rows are allowed in
-    # all states as in none, the allowed rows (each at the last state allowing it: a suffix
-    # sum over the states then gives every state); otherwise ("flipped") the rows not allowed:
-    # every row not allowed in all states, at the last state, less each row whose label
-    # changes inside the group's range ("partial") at the last state allowing it.
+    # Per (group, class) the cheaper of two counts: the allowed rows (each at the last state
+    # allowing it: a suffix sum over the states then gives every state), or ("flipped") the
+    # rows not allowed: every row not allowed in all states, at the last state, less each row
+    # whose label changes inside the group's range ("partial") at the last state allowing it.
+    # With a rows allowed in all states and p partial of n, that is a + p against
+    # (n - a) + p counts: flipped where most rows are allowed in all states.
     n_st_p = nst[lg][:, None]
     always = q == n_st_p
     kk = np.arange(c)
     gk = (lg[:, None] * c + kk).ravel()
     n_always = np.bincount(gk, always.ravel(), Gc * c)
-    n_never = np.bincount(gk, (q == 0).ravel(), Gc * c)
-    flip = (n_always > n_never).reshape(Gc, c)
+    flip = (2 * n_always > npairs.repeat(c)).reshape(Gc, c)
     flip_p = flip[lg]
     at = rstart[lbase[lg][:, None] + q - 1]  # (Pc, c): first row of the last state allowing it
     last = rstart[lbase + nst - 1][lg][:, None]
