@@ -90,12 +90,15 @@ def test_holdout_chooses_shrinkage_too(wine):
     assert model.student_.shrinkage == model.shrinkage_
 
 
-def test_paper_and_default_presets_do_not_shrink(wine):
+def test_the_paper_preset_does_not_shrink_the_default_chooses(wine):
     X, y, teacher = wine
-    for preset in ("paper", "robust"):
-        model = CREMBOClassifier(teacher, preset=preset, random_state=0).fit(X, y)
-        assert model.shrinkage_ == 0.0
-        assert model.config_.shrinkage == (0.0,)
+    paper = CREMBOClassifier(teacher, preset="paper", random_state=0).fit(X, y)
+    assert paper.shrinkage_ == 0.0 and paper.config_.shrinkage == (0.0,)
+    default = CREMBOClassifier(teacher, random_state=0).fit(X, y)
+    assert default.config_.shrinkage == SHRINKAGE_GRID
+    assert default.shrinkage_ in SHRINKAGE_GRID
+    off = CREMBOClassifier(teacher, shrinkage=0.0, random_state=0).fit(X, y)
+    assert off.shrinkage_ == 0.0 and off.config_.shrinkage == (0.0,)
 
 
 def test_non_tree_students_take_no_shrinkage_under_auto(wine):
@@ -129,3 +132,32 @@ def test_one_se_2d_can_prefer_the_strongest_shrinkage():
 def test_prefer_is_checked():
     with pytest.raises(ValueError, match="prefer"):
         KFoldOneSE(prefer="depth")
+
+
+def test_with_shrinkage_equals_fitting_with_it(wine):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from crembo import AllowedLabelClassifier
+    from crembo.students.sklearn import with_shrinkage
+
+    X, y, teacher = wine
+    belief = teacher.predict_proba(X)
+    Y = (belief >= 0.2).astype(np.uint8)
+    kw = dict(tie_break="belief")
+    plain = AllowedLabelClassifier(DecisionTreeClassifier(max_depth=3, random_state=0), **kw)
+    plain.fit(X, Y, belief=belief)
+    for lam in (0.0, 3.0, 80.0):
+        fitted = AllowedLabelClassifier(
+            DecisionTreeClassifier(max_depth=3, random_state=0), shrinkage=lam, **kw
+        ).fit(X, Y, belief=belief)
+        copy = with_shrinkage(plain, lam)
+        np.testing.assert_allclose(copy.predict_proba(X), fitted.predict_proba(X), atol=1e-12)
+        np.testing.assert_array_equal(copy.predict(X), fitted.predict(X))
+    assert plain.shrinkage == 0.0  # the original is left as it was
+    assert with_shrinkage(copy, 1.0) is None  # already shrunk: refit instead
+
+
+def test_halving_under_the_default_preset_takes_no_shrinkage(wine):
+    X, y, teacher = wine
+    model = CREMBOClassifier(teacher, selection="halving", random_state=0).fit(X, y)
+    assert model.shrinkage_ == 0.0

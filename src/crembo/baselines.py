@@ -233,6 +233,8 @@ ABLATION = {
     },
     "CREMBO+tie+aug3+cv5": {"tie_break": "belief", "augment": 3.0, "selection": CV5},
     "CREMBO-robust": {"preset": "robust"},
+    # the robust preset before shrinkage joined it (measured as CREMBO-robust in runs/suiteA)
+    "CREMBO-robust-hs0": {"preset": "robust", "shrinkage": 0.0},
     # hierarchical shrinkage chosen beside θ on the k-fold validation (issue 12's lever)
     "CREMBO-robust+hs": {"preset": "robust", "shrinkage": "auto"},
     "CREMBO-robust+hs+aug3": {"preset": "robust", "shrinkage": "auto", "augment": 3.0},

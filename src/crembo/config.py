@@ -40,7 +40,10 @@ PRESETS = {
         "depth_quantile": 0.0,
         "augment": 1.0,
         "tie_break": "belief",
-        "shrinkage": 0.0,
+        # λ chosen beside θ (SHRINKAGE_GRID): on the nineteen sets of the suite (3 repeats x
+        # 10 folds, forest teacher) agreement +1.1 points over λ = 0 at the same accuracy
+        # (+0.1); docs/results.md, "The benchmark suite against the peers"
+        "shrinkage": "auto",
         "selection": KFoldOneSE(n_splits=5),
     },
 }

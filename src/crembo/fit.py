@@ -344,10 +344,15 @@ class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
         """The λ the selection chooses from; "auto" only for a decision-tree student."""
         from sklearn.tree import DecisionTreeClassifier
 
+        from crembo.selection import Halving
+
         grid = config.shrinkage
         tree = isinstance(self._student_unweighted, DecisionTreeClassifier)
-        if not tree and getattr(self, "shrinkage", None) in (None, "auto"):
+        given = getattr(self, "shrinkage", None)
+        if not tree and given in (None, "auto"):
             return (0.0,)  # shrinkage rewrites tree node values: other students have none
+        if isinstance(config.selection, Halving) and given is None:
+            return grid[:1]  # halving chooses θ alone: the preset's grid gives way to λ = 0
         return grid
 
     def _forget_fit_state(self):

@@ -29,6 +29,7 @@ from crembo.search import (
     sweep_at,
     sweep_indices,
 )
+from crembo.students.sklearn import with_shrinkage
 
 
 @dataclass
@@ -372,14 +373,24 @@ class KFoldOneSE(Selection):
             # thresholds with the same allowed labels on the fold's rows fit the same student
             keys = allowed_label_keys(search.belief[train], problem.thresholds[idx])
             _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            score = _bound(problem, test, search)
+            base = None
             for j, shrinkage in enumerate(grid):
+                # a tree student is shrunk after its fit: one fit serves every λ
+                shrunk = None
+                if base is not None:
+                    shrunk = [with_shrinkage(c.student, shrinkage) for c in base]
+                if shrunk is not None and all(st is not None for st in shrunk):
+                    scores[f, :, j] = np.array([score(st) for st in shrunk])[inverse]
+                    continue
                 fold = sweep_at(
                     problem.thresholds,
                     idx[first],
                     oracle_for(train, shrinkage),
-                    _bound(problem, test, search),
+                    score,
                     n_jobs=problem.n_jobs,
                 )
+                base = fold if shrinkage == 0 else base
                 scores[f, :, j] = np.array([c.score for c in fold])[inverse]
                 n_fits += len(fold)
         return result, idx, scores, n_fits

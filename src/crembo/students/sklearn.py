@@ -225,6 +225,26 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def with_shrinkage(student, lam):
+    """A copy of a fitted, unshrunk tree :class:`AllowedLabelClassifier` shrunk by ``lam``.
+
+    The same as fitting with ``shrinkage=lam`` (the splits do not depend on λ), without the
+    fit; None when ``student`` is not such a student (then fit with λ instead).
+    """
+    if not (
+        isinstance(student, AllowedLabelClassifier)
+        and check_shrinkage(student.shrinkage) == 0
+        and (student.estimator_ is None or _is_tree(student.estimator_))
+    ):
+        return None
+    out = copy.deepcopy(student)
+    out.shrinkage = float(lam)
+    if out.estimator_ is not None and lam > 0:
+        tree = out.estimator_.tree_
+        tree.value[...] = shrink_tree_values(tree, lam)
+    return out
+
+
 #: Allowed-probabilities closer than this to a row's maximum count as tied with it; a tie is
 #: broken by adding at most _NUDGE, so no class below the tie can overtake it.
 _TIE_TOL = 1e-9
