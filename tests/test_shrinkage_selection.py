@@ -1,6 +1,7 @@
 """Shrinkage λ chosen beside θ by the selection strategies (``shrinkage="auto"`` or a grid)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.ensemble import RandomForestClassifier
@@ -41,13 +42,12 @@ def test_auto_chooses_a_grid_value_and_the_student_carries_it(wine):
     assert model.config_.shrinkage == SHRINKAGE_GRID
     assert model.shrinkage_ in SHRINKAGE_GRID
     assert model.student_.shrinkage == model.shrinkage_
-    assert model.sweep_["shrinkage_scores"].shape == (
-        model.sweep_["threshold"].size,
-        len(SHRINKAGE_GRID),
-    )
+    table = pd.DataFrame(model.sweep_)  # one row per candidate, a score column per λ
+    assert [c for c in table if c.startswith("score@")] == [
+        f"score@λ={v:g}" for v in SHRINKAGE_GRID
+    ]
     # the chosen pair's mean score is the table's score column
-    j = SHRINKAGE_GRID.index(model.shrinkage_)
-    np.testing.assert_array_equal(model.sweep_["score"], model.sweep_["shrinkage_scores"][:, j])
+    np.testing.assert_array_equal(table["score"], table[f"score@λ={model.shrinkage_:g}"])
 
 
 def test_a_fixed_shrinkage_gives_the_model_refitted_with_it(wine):
@@ -71,8 +71,9 @@ def test_batched_and_fitted_paths_choose_from_the_same_scores():
     fitted = CREMBOClassifier(teacher, selection=KFoldOneSE(batched=False, max_swept=8), **kw).fit(
         X, y
     )
-    a, b = batched.sweep_["shrinkage_scores"], fitted.sweep_["shrinkage_scores"]
-    assert a.shape[1] == b.shape[1] == 3
+    cols = [f"score@λ={v:g}" for v in grid]
+    a = pd.DataFrame(batched.sweep_)[cols].to_numpy()
+    b = pd.DataFrame(fitted.sweep_)[cols].to_numpy()
     # binned proxy trees against real ones: close scores where the candidates coincide
     common = np.intersect1d(batched.sweep_["threshold"], fitted.sweep_["threshold"])
     ia = np.searchsorted(batched.sweep_["threshold"], common)

@@ -352,9 +352,9 @@ class KFoldOneSE(Selection):
             "score_se": se[:, lam_pick],
             "depth": depths,
         }
-        if len(grid) > 1:
-            table["shrinkage_scores"] = mean  # (candidates, λ), λ as in shrinkage_grid
-            table["shrinkage_grid"] = np.asarray(grid, dtype=float)
+        if len(grid) > 1:  # one column per λ, so the table stays one row per candidate
+            for j, lam_j in enumerate(grid):
+                table[f"score@λ={lam_j:g}"] = mean[:, j]
         rows = np.arange(s.n_rows)
         return Choice(
             threshold, student, rows, result, table, n_fits, n_batched, search.n_rows, lam
