@@ -17,12 +17,11 @@ from crembo.fit import (
     AllowedLabelOracle,
     DeepHypothesisBase,
     as_allowed_label_learner,
-    candidates_table,
     default_student,
     default_teacher,
     scorer_for,
 )
-from crembo.search import check_delta, memo
+from crembo.search import candidates_table, check_delta, memo
 from crembo.selection import Halving, HoldOut, KFoldOneSE, SearchProblem
 from crembo.students.export import ReadableTreeMixin
 from crembo.surrogate import SurrogateClassifier

@@ -396,18 +396,6 @@ def _cross_fitted_proba(teacher, X, y, seed, n_jobs):
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def candidates_table(cands, score_se=None):
-    """The searched candidates as a dict of arrays (``sweep_``, ``probes_``)."""
-    table = {
-        "threshold": np.array([c.threshold for c in cands], dtype=float),
-        "score": np.array([c.score for c in cands], dtype=float),
-        "depth": np.array([c.depth for c in cands], dtype=float),
-    }
-    if score_se is not None:
-        table["score_se"] = score_se
-    return table
-
-
 def _kind_name(teacher, kind):
     if callable(teacher) and not hasattr(teacher, "fit"):
         return "callable"

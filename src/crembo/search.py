@@ -347,3 +347,15 @@ def _check_thresholds(thresholds) -> np.ndarray:
     if np.any(np.diff(t) <= 0):
         raise ValueError("thresholds must be strictly increasing.")
     return t
+
+
+def candidates_table(cands, score_se=None) -> dict:
+    """The searched candidates as a dict of arrays (``sweep_``, ``probes_``)."""
+    table = {
+        "threshold": np.array([c.threshold for c in cands], dtype=float),
+        "score": np.array([c.score for c in cands], dtype=float),
+        "depth": np.array([c.depth for c in cands], dtype=float),
+    }
+    if score_se is not None:
+        table["score_se"] = score_se
+    return table

@@ -23,6 +23,7 @@ import numpy as np
 from crembo.search import (
     MemoResult,
     best_candidate,
+    candidates_table,
     halving_sweep,
     memo,
     sweep,
@@ -152,7 +153,8 @@ class HoldOut(Selection):
             n_fits += len(cands) + (shrinkage != 0)
             top = best_candidate(cands)
             if best is None or top.score >= best.score:
-                best, lam, table = top, shrinkage, _table(cands, np.full(len(cands), np.nan))
+                best, lam = top, shrinkage
+                table = candidates_table(cands, np.full(len(cands), np.nan))
         student, rows = best.student, search_rows
         if self.refit:
             rows = np.arange(s.n_rows)
@@ -231,7 +233,7 @@ class Halving(Selection):
             n_jobs=problem.n_jobs,
         )
         n_fits = memo_oracle.n_fits + out.n_fits
-        table = _table(out.candidates, np.full(len(out.candidates), np.nan))
+        table = candidates_table(out.candidates, np.full(len(out.candidates), np.nan))
         table["n_rows"] = out.n_rows
         student, rows = out.best.student, search_rows
         lam = problem.shrinkage[0]
@@ -577,17 +579,6 @@ class _Bound:
 def _bound(problem, rows, sample=None):
     s = problem.sample if sample is None else sample
     return _Bound(problem.scorer, s.X[rows], s.y[rows])
-
-
-def _table(cands, score_se=None):
-    table = {
-        "threshold": np.array([c.threshold for c in cands], dtype=float),
-        "score": np.array([c.score for c in cands], dtype=float),
-        "depth": np.array([c.depth for c in cands], dtype=float),
-    }
-    if score_se is not None:
-        table["score_se"] = score_se
-    return table
 
 
 __all__ = ["Choice", "Halving", "HoldOut", "KFoldOneSE", "SearchProblem", "Selection"]
