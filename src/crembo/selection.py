@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from crembo.search import (
+    Candidate,
     MemoResult,
     best_candidate,
     candidates_table,
@@ -137,20 +138,32 @@ class HoldOut(Selection):
         train, val, search_rows = _holdout_rows(s.y, self.validation_size, problem.seed)
         oracle = problem.oracle_for(search_rows)
         result = memo(problem.thresholds, oracle)
-        best, n_fits, lam = None, len(result.probes) - 1, 0.0
-        # one sweep per λ (the paper: λ = 0 alone); the best score wins, ties to larger λ
+        score = _bound(problem, val)
+        plain = sweep(
+            problem.thresholds,
+            result.index,
+            oracle,
+            score,
+            delta=problem.delta,
+            first=result,
+            n_jobs=problem.n_jobs,
+        )
+        # with n_jobs > 1 the sweep fits in copies of the oracle: count its candidates here
+        n_fits = len(result.probes) + len(plain) - 1
+        best = lam = table = None
+        # the paper: λ = 0 alone; with a grid the best score wins, ties to the larger λ
         for shrinkage in problem.shrinkage:
-            cands = sweep(
-                problem.thresholds,
-                result.index,
-                oracle if shrinkage == 0 else problem.oracle_for(search_rows, shrinkage),
-                _bound(problem, val),
-                delta=problem.delta,
-                first=result if shrinkage == 0 else None,
-                n_jobs=problem.n_jobs,
-            )
-            # with n_jobs > 1 the sweep fits in copies of the oracle: count its candidates here
-            n_fits += len(cands) + (shrinkage != 0)
+            cands = plain if shrinkage == 0 else _at_shrinkage(plain, shrinkage, score, oracle)
+            if cands is None:  # not an unshrunk tree student: fit with λ
+                cands = sweep(
+                    problem.thresholds,
+                    result.index,
+                    problem.oracle_for(search_rows, shrinkage),
+                    score,
+                    delta=problem.delta,
+                    n_jobs=problem.n_jobs,
+                )
+                n_fits += len(cands)
             top = best_candidate(cands)
             if best is None or top.score >= best.score:
                 best, lam = top, shrinkage
@@ -376,25 +389,20 @@ class KFoldOneSE(Selection):
             keys = allowed_label_keys(search.belief[train], problem.thresholds[idx])
             _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
             score = _bound(problem, test, search)
-            base = None
+            base = None  # the λ = 0 students: one fit serves every λ of a tree student
             for j, shrinkage in enumerate(grid):
-                # a tree student is shrunk after its fit: one fit serves every λ
-                shrunk = None
-                if base is not None:
-                    shrunk = [with_shrinkage(c.student, shrinkage) for c in base]
-                if shrunk is not None and all(st is not None for st in shrunk):
-                    scores[f, :, j] = np.array([score(st) for st in shrunk])[inverse]
-                    continue
-                fold = sweep_at(
-                    problem.thresholds,
-                    idx[first],
-                    oracle_for(train, shrinkage),
-                    score,
-                    n_jobs=problem.n_jobs,
-                )
-                base = fold if shrinkage == 0 else base
+                fold = None if base is None else _at_shrinkage(base, shrinkage, score)
+                if fold is None:
+                    fold = sweep_at(
+                        problem.thresholds,
+                        idx[first],
+                        oracle_for(train, shrinkage),
+                        score,
+                        n_jobs=problem.n_jobs,
+                    )
+                    n_fits += len(fold)
+                    base = fold if shrinkage == 0 else base
                 scores[f, :, j] = np.array([c.score for c in fold])[inverse]
-                n_fits += len(fold)
         return result, idx, scores, n_fits
 
     def _batched(self, problem, search, oracle, fold_rows, grid):
@@ -463,6 +471,25 @@ def one_standard_error_choice_2d(mean_scores, std_errors, prefer="threshold") ->
         return int(np.flatnonzero(ok[:, lam])[0]), lam
     cand = int(np.flatnonzero(ok.any(axis=1))[0])
     return cand, int(np.flatnonzero(ok[cand])[-1])
+
+
+def _at_shrinkage(cands, lam, score, oracle=None):
+    """``cands``' unshrunk tree students shrunk by ``lam`` (no refit: the splits do not
+    depend on λ) and scored; their depth measured by ``oracle`` when given. None when a
+    student is not an unshrunk tree (then fit with λ instead)."""
+    students = [with_shrinkage(c.student, lam) for c in cands]
+    if any(st is None for st in students):
+        return None
+    return [
+        Candidate(
+            c.index,
+            c.threshold,
+            st,
+            c.depth if oracle is None else float(oracle.depth(st)),
+            float(score(st)),
+        )
+        for c, st in zip(cands, students, strict=True)
+    ]
 
 
 def _mean_se(scores):
