@@ -57,8 +57,9 @@ def test_a_fixed_shrinkage_gives_the_model_refitted_with_it(wine):
         teacher, shrinkage=[auto.shrinkage_], random_state=1, max_candidates=None
     ).fit(X, y)
     assert fixed.shrinkage_ == auto.shrinkage_
-    if fixed.threshold_ == auto.threshold_:
-        np.testing.assert_array_equal(fixed.predict(X), auto.predict(X))
+    # the same θ is chosen here (seeded), so the model must be the same one
+    assert fixed.threshold_ == auto.threshold_
+    np.testing.assert_array_equal(fixed.predict(X), auto.predict(X))
 
 
 def test_batched_and_fitted_paths_choose_from_the_same_scores():
