@@ -23,20 +23,20 @@ version-2 file without a digest is refused.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from crembo._io import atomic_path
 
 FORMAT = "crembo-model"
 VERSION = 2
@@ -169,34 +169,6 @@ class UntrustedTypesError(ValueError):
 
 class TrustWarning(UserWarning):
     """A name trusted by hand lets the file run the code it names."""
-
-
-@contextlib.contextmanager
-def atomic_path(path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it onto ``path`` only on success.
-
-    Readers never see a half-written file, and a failed write leaves the old one intact.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a directory; expected a file path.")
-    if not path.parent.exists():
-        raise FileNotFoundError(f"folder {path.parent} does not exist (for {path}).")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 # --------------------------------------------------------------------------------- save
