@@ -340,7 +340,7 @@ def test_dnn_cifar_setting_on_fake_batches(tmp_path):
         batch = {b"data": rng.randint(0, 256, size=(50, 3072)).astype(np.uint8), b"labels": y}
         with open(folder / name, "wb") as fh:
             pickle.dump(batch, fh, protocol=2)
-    # the CIFAR preset (crop/flip, batch 128, its test batch as test set) with small nets:
+    # the CIFAR settings (crop/flip, batch 128, its test batch as test set) with small nets:
     # ResNet-18 and MobileNetV2 take minutes per fit on a CPU (their forward is tested above)
     settings = {"max_epochs": 1, "max_candidates": 4, "sweep_fits": 1, "max_rows": 220}
     p = dnn_protocol("cifar10", teacher="lenet5", students=("mlp",), **settings)

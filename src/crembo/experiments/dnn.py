@@ -28,7 +28,7 @@ CREMBO's chosen and MEMO thresholds, and seconds. Agreement is the mean, over pa
 units of a repeat (students trained on different folds), of the share of test points on
 which the two students predict the same class.
 
-Defaults (``PRESETS["digits"]``) run on 2 CPU cores in under 10 minutes; ``"cifar10"`` is
+Defaults (``IMAGE_SETTINGS["digits"]``) run on 2 CPU cores in under 10 minutes; ``"cifar10"`` is
 the paper's setting (ResNet-18 teacher, LeNet-5 and MobileNetV2 students, crop and flip
 augmentation), meant for a GPU.
 """
@@ -61,7 +61,7 @@ DATASETS = ("digits", "cifar10")
 class DNNProtocol:
     """Every setting that changes the results of the DNN experiment.
 
-    Use :func:`dnn_protocol` to start from a data set's preset.
+    Use :func:`dnn_protocol` to start from a data set's settings (:data:`IMAGE_SETTINGS`).
     """
 
     dataset: str = "digits"
@@ -166,9 +166,10 @@ class DNNProtocol:
 #: for every method alike: the MLP needs 1e-2 to converge within 60 epochs).
 STUDENT_LR = {"mlp": 1e-2, "lenet5": 3e-3}
 
-#: Per data set defaults. Digits: fits 2 CPU cores and 10 minutes. CIFAR-10: the paper's
-#: setting (nets, batch 128, up to 90 epochs, crop and flip), for a GPU.
-PRESETS = {
+#: Per data set defaults (not called presets: only ``crembo.config.PRESETS`` is). Digits:
+#: fits 2 CPU cores and 10 minutes. CIFAR-10: the paper's setting (nets, batch 128, up to 90
+#: epochs, crop and flip), for a GPU.
+IMAGE_SETTINGS = {
     "digits": {},
     "cifar10": {
         "teacher": "resnet18",
@@ -187,10 +188,11 @@ PRESETS = {
 
 
 def dnn_protocol(dataset="digits", **overrides) -> DNNProtocol:
-    """The protocol of ``dataset``'s preset, with ``overrides`` (None values are ignored)."""
-    if dataset not in PRESETS:
+    """The protocol of ``dataset``'s :data:`IMAGE_SETTINGS`, with ``overrides`` (None values
+    are ignored)."""
+    if dataset not in IMAGE_SETTINGS:
         raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}.")
-    settings = {**PRESETS[dataset], **{k: v for k, v in overrides.items() if v is not None}}
+    settings = {**IMAGE_SETTINGS[dataset], **{k: v for k, v in overrides.items() if v is not None}}
     return DNNProtocol(dataset=dataset, **settings)
 
 
@@ -505,7 +507,7 @@ def dnn_markdown(summary: dict) -> str:
 __all__ = [
     "BASELINES",
     "DNNProtocol",
-    "PRESETS",
+    "IMAGE_SETTINGS",
     "dnn_markdown",
     "dnn_protocol",
     "make_dnn_units",
