@@ -27,15 +27,14 @@ from crembo.belief import (
 from crembo.config import resolve_config
 from crembo.depth import clip_belief, depth_statistic
 from crembo.students.sklearn import AllowedLabelClassifier, split_class_weight
+from crembo.teachers import paper_forest
 
 _MAX_SEED = np.iinfo(np.int32).max
 
 
 def default_teacher(random_state=None):
-    """The paper's forest teacher: 100 trees of depth at most 12."""
-    from sklearn.ensemble import RandomForestClassifier
-
-    return RandomForestClassifier(n_estimators=100, max_depth=12, random_state=random_state)
+    """The paper's forest teacher (:func:`crembo.teachers.paper_forest`): 100 trees, depth 12."""
+    return paper_forest(random_state)
 
 
 def default_student(random_state=None):
