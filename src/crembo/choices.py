@@ -14,6 +14,8 @@ CLASS_WEIGHTS = ("balanced", "none")
 PRESET_NAMES = ("paper", "robust")
 #: The methods of every table, in table order.
 DEFAULT_METHODS = ("teacher", "BM", "VT", "CREMBO", "CREMBO-refit")
+#: Contaminated shares of the teacher's trees or of the labels in a breakdown, by default.
+BREAKDOWN_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 #: The same choices as enums, for the command line's options.
 TeacherKind = Enum("TeacherKind", {t: t for t in TEACHERS}, type=str)

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-#: Contaminated shares of the teacher's trees or of the labels, by default.
-DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+from crembo.choices import BREAKDOWN_FRACTIONS as DEFAULT_FRACTIONS
 
 
 def breakdown_command(
