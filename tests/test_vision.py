@@ -1,11 +1,17 @@
-"""Image loaders: bundled digits and CIFAR-10 from (fake) local python batches."""
+"""Image loaders: bundled digits (8×8 and pooled) and CIFAR-10 from (fake) local python batches."""
 
 import pickle
 
 import numpy as np
 import pytest
 
-from crembo.vision import CIFAR10_SHAPE, DIGITS_SHAPE, load_cifar10, load_digits_images
+from crembo.vision import (
+    CIFAR10_SHAPE,
+    DIGITS_SHAPE,
+    load_cifar10,
+    load_digits_images,
+    load_digits_pooled,
+)
 
 
 def test_digits_images():
@@ -14,6 +20,27 @@ def test_digits_images():
     assert d.image_shape == DIGITS_SHAPE
     assert d.data.min() >= 0.0 and d.data.max() <= 1.0
     assert set(np.unique(d.target)) == set(range(10))
+
+
+def test_digits_pooled_is_the_block_mean():
+    from sklearn.datasets import load_digits
+
+    raw = load_digits().data.reshape(-1, 8, 8) / 16.0
+    d4 = load_digits_pooled(4)
+    assert d4.data.shape == (1797, 16) and d4.data.dtype == np.float32
+    assert d4.image_shape == (1, 4, 4)
+    img = d4.data.reshape(-1, 4, 4)
+    # pixel (i, j) of the 4×4 image is the mean of the 2×2 block at (2i, 2j) of the 8×8 one
+    for i, j in [(0, 0), (1, 2), (3, 3)]:
+        block = raw[:, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].mean(axis=(1, 2))
+        np.testing.assert_allclose(img[:, i, j], block, rtol=1e-6)
+    np.testing.assert_array_equal(d4.target, load_digits_images().target)
+    # size 8 is the plain digits bit for bit, size 1 the mean ink of each image
+    np.testing.assert_array_equal(load_digits_pooled(8).data, load_digits_images().data)
+    np.testing.assert_allclose(load_digits_pooled(1).data[:, 0], raw.mean(axis=(1, 2)), rtol=1e-6)
+    for bad in (3, 16, 0, True, "4", 4.0):
+        with pytest.raises(ValueError, match="size must be"):
+            load_digits_pooled(bad)
 
 
 def _write_batch(path, n, seed):
