@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import json
-import numbers
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -42,6 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from threadpoolctl import threadpool_limits
 
+from crembo._validation import check_ints
 from crembo.baselines import CLASS_WEIGHTS, METHODS, make_student, make_teacher
 from crembo.belief import belief_from
 from crembo.choices import BREAKDOWN_FRACTIONS as DEFAULT_FRACTIONS
@@ -104,10 +104,7 @@ class BreakdownProtocol:
     fractions: tuple = field(default=DEFAULT_FRACTIONS)
 
     def __post_init__(self):
-        for name, low in (("folds", 2), ("repeats", 1), ("seed", 0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}; got {v!r}.")
+        check_ints(self, {"folds": 2, "repeats": 1, "seed": 0})
         if self.class_weight not in CLASS_WEIGHTS:
             raise ValueError(
                 f"class_weight must be one of {CLASS_WEIGHTS}; got {self.class_weight!r}."

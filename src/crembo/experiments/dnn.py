@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import numbers
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -47,6 +46,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from crembo._validation import check_fraction, check_ints, check_positive
 from crembo.depth import clip_belief
 from crembo.experiments.protocol import Unit, unit_seed
 from crembo.experiments.records import STATUS_OK, RunStore, atomic_write_text
@@ -102,30 +102,24 @@ class DNNProtocol:
         bad = [b for b in self.baselines if b not in BASELINES]
         if bad or not self.baselines:
             raise ValueError(f"baselines must be among {BASELINES}; got {list(self.baselines)}.")
-        ints = {
-            "folds": 2,
-            "repeats": 1,
-            "seed": 0,
-            "max_candidates": 2,
-            "sweep_fits": 1,
-            "max_epochs": 1,
-            "patience": 1,
-            "batch_size": 1,
-        }
-        for name, low in ints.items():
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}; got {v!r}.")
+        check_ints(
+            self,
+            {
+                "folds": 2,
+                "repeats": 1,
+                "seed": 0,
+                "max_candidates": 2,
+                "sweep_fits": 1,
+                "max_epochs": 1,
+                "patience": 1,
+                "batch_size": 1,
+            },
+        )
         for name in ("test_size", "validation_size"):
-            v = getattr(self, name)
-            if not (isinstance(v, numbers.Real) and 0 < v < 1):
-                raise ValueError(f"{name} must be a number in (0, 1); got {v!r}.")
+            check_fraction(name, getattr(self, name))
         for name in ("belief_temperature", "kd_temperature", "teacher_lr", "student_lr"):
-            v = getattr(self, name)
-            if name == "student_lr" and v is None:
-                continue
-            if not (isinstance(v, numbers.Real) and v > 0):
-                raise ValueError(f"{name} must be a positive number; got {v!r}.")
+            if not (name == "student_lr" and self.student_lr is None):
+                check_positive(name, getattr(self, name))
         if not 0 <= self.kd_alpha <= 1:
             raise ValueError(f"kd_alpha must be in [0, 1]; got {self.kd_alpha!r}.")
         if not 0 <= self.epsilon < 0.5:
