@@ -14,6 +14,7 @@ import numpy as np
 from rich.table import Table
 
 from crembo.depth import pointwise_depth
+from crembo.metrics import pairwise_agreement
 from crembo.persist import atomic_path
 from crembo.students.tree import class_labels, tree_rules, tree_view, uniform_subtrees
 
@@ -399,7 +400,8 @@ def evaluate_folds(model, folds, X, names, feature_names=None) -> dict:
     evaluation["stability"] = {
         "students": len(ok),
         "train_share": float(np.mean([f["train_share"] for f in ok])),
-        "agreement": _pairwise_agreement([f["all_pred"] for f in ok]),
+        # one fold student alone has no pair: NaN
+        "agreement": pairwise_agreement([f["all_pred"] for f in ok], present=[True] * len(ok)),
         "splits": [
             {
                 "split": split_name(f, t, names_, n_features),
@@ -410,15 +412,6 @@ def evaluate_folds(model, folds, X, names, feature_names=None) -> dict:
         ],
     }
     return evaluation
-
-
-def _pairwise_agreement(preds) -> float:
-    """Mean over pairs of the share of rows two students predict alike (nan for one)."""
-    preds = [np.asarray(p) for p in preds]
-    pairs = [(i, j) for i in range(len(preds)) for j in range(i + 1, len(preds))]
-    if not pairs:
-        return float("nan")
-    return float(np.mean([np.mean(preds[i] == preds[j]) for i, j in pairs]))
 
 
 def split_name(feature: int, threshold: float, feature_names=None, n_features=None) -> str:

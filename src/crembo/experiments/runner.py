@@ -39,19 +39,7 @@ from crembo.experiments.records import (
     atomic_write_text,
 )
 from crembo.experiments.summary import summarize, summary_markdown
-
-
-def n_leaves(model) -> float:
-    """Leaves of a tree model (summed over a forest's trees); NaN when not a tree model."""
-    if hasattr(model, "get_n_leaves"):
-        return float(model.get_n_leaves())
-    if hasattr(model, "estimators_") and isinstance(model.estimators_, list):
-        return float(sum(n_leaves(e) for e in model.estimators_))
-    if hasattr(model, "student_"):
-        return n_leaves(model.student_)
-    if hasattr(model, "active_"):  # AllowedLabelClassifier; all-constant targets: one leaf
-        return 1.0 if model.estimator_ is None else n_leaves(model.estimator_)
-    return float("nan")
+from crembo.metrics import n_leaves
 
 
 def run_unit(X, y, unit: Unit, protocol: Protocol):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crembo.experiments.records import STATUS_OK, STATUS_TIME_LIMIT, has_result
+from crembo.experiments.store import STATUS_OK, STATUS_TIME_LIMIT, has_result
+from crembo.metrics import pairwise_agreement
 
 #: The students the paper compared (its wins were counted among these).
 PAPER_STUDENTS = ("BM", "VT", "CREMBO")
@@ -39,30 +40,6 @@ def wins_and_ties(accuracy, *, atol: float = 1e-12) -> tuple[np.ndarray, np.ndar
     wins = (best & alone[:, None]).sum(axis=0)
     ties = (best & ~alone[:, None]).sum(axis=0)
     return wins.astype(int), ties.astype(int)
-
-
-def pairwise_agreement(predictions, present=None) -> float:
-    """Mean over pairs of models of the share of points where both predict the same class.
-
-    Parameters
-    ----------
-    predictions : array-like of shape (n_models, n_points)
-    present : array-like of bool, shape (n_models,), optional
-        The models that exist (a failed fit has none): only pairs of these count; NaN when
-        fewer than two exist.
-    """
-    P = np.asarray(predictions)
-    if present is not None:
-        if P.ndim != 2 or len(present) != P.shape[0]:
-            raise ValueError("present must hold one flag per row of predictions.")
-        P = P[np.asarray(present, dtype=bool)]
-        if P.shape[0] < 2:
-            return float("nan")
-    if P.ndim != 2 or P.shape[0] < 2:
-        raise ValueError(f"predictions must be (n_models >= 2, n_points); got shape {P.shape}.")
-    same = (P[:, None, :] == P[None, :, :]).mean(axis=2)
-    i, j = np.triu_indices(P.shape[0], k=1)
-    return float(same[i, j].mean())
 
 
 def _nanmean(x) -> float | None:
