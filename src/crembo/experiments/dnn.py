@@ -35,22 +35,22 @@ augmentation), meant for a GPU.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 import warnings
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
-import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from crembo._validation import check_fraction, check_ints, check_positive
 from crembo.depth import clip_belief
+from crembo.experiments.engine import Experiment, Tick, UnitResult, run
 from crembo.experiments.protocol import Unit, unit_seed
-from crembo.experiments.records import STATUS_OK, RunStore, atomic_write_text
-from crembo.experiments.summary import pairwise_agreement, summarize
+from crembo.experiments.store import STATUS_OK, RunStore, data_fingerprint
+from crembo.experiments.summary import summarize
+from crembo.metrics import pairwise_agreement
 
 BASELINES = ("BM", "VT", "KD", "CREMBO", "CREMBO-refit")
 CREMBO_VARIANTS = ("CREMBO", "CREMBO-refit")
@@ -350,14 +350,15 @@ def _labels(model, X, classes):
     return classes[pred] if getattr(model, "fits_allowed_labels", False) else pred
 
 
-def _run_keyed(X, y, unit, protocol, image_shape, device, threads):
+def _run_dnn_unit(unit, *, X, y, protocol, image_shape, device, threads) -> UnitResult:
+    """The engine's unit function: :func:`run_dnn_unit` with ``threads`` torch threads."""
     import torch
 
     # tiny nets on shared cores: one thread each is fastest (2 threads ran ~10× slower
     # under load); joblib runs units in parallel instead
     torch.set_num_threads(threads)
     rows, preds = run_dnn_unit(X, y, unit, protocol, image_shape, device)
-    return unit.key, rows, preds
+    return UnitResult(rows, {"predictions": preds})
 
 
 def run_dnn(
@@ -374,10 +375,9 @@ def run_dnn(
     """Run (or resume) the DNN experiment into ``out`` and write its summary.
 
     Writes ``run.json``, ``records.csv`` (one row per unit × method), ``predictions/``,
-    ``summary.json`` and ``summary.md``, like the tabular experiments. Returns the summary.
+    ``summary.json`` and ``summary.md``, like the tabular experiments (the same
+    :func:`crembo.experiments.engine.run` loop). Returns the summary.
     """
-    import json
-
     X, y, test_rows, shape, info = load_image_data(protocol, cifar_dir)
     classes, y_idx = np.unique(y, return_inverse=True)
     info = {
@@ -387,48 +387,39 @@ def run_dnn(
         "n_classes": int(classes.size),
         "image_shape": list(shape),
     }
+    # the data as the nets see it (float32), so a resumed run cannot silently switch data
+    fingerprint = data_fingerprint(np.asarray(X, np.float32), np.asarray(y_idx, np.int64))
     settings = {
         "protocol": protocol.to_dict(),
-        "data": {"fingerprint": _fingerprint(X, y_idx), "classes": [str(c) for c in classes]},
+        "data": {"fingerprint": fingerprint, "classes": [str(c) for c in classes]},
     }
     units = make_dnn_units(protocol, y_idx, test_rows)  # may refuse: before --out is touched
-    store = RunStore(out, settings)
-    records = store.open()
-    keys = {u.key for u in units}
-    done = store.done_units(records, need_predictions=True) & keys
-    todo = [u for u in units if u.key not in done]
-    if max_units is not None:
-        todo = todo[: max(0, int(max_units))]
-    frames = [store.keep_units(records, done)] if done else []
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    tasks = (delayed(_run_keyed)(X, y_idx, u, protocol, shape, device, threads) for u in todo)
-    started = time.perf_counter()
-    for i, ((r, f), rows, preds) in enumerate(parallel(tasks), start=1):
-        store.save_predictions(r, f, preds)
-        frames.append(pd.DataFrame(rows))
-        records = store.write(pd.concat(frames, ignore_index=True), protocol.methods)
-        frames = [records]
-        if progress:
-            print(f"dnn {protocol.dataset}: unit {i}/{len(todo)} done, {_elapsed(started)}")
-    records = store.keep_units(store.read_records(), keys)
-    summary = summarize_dnn(store, records, protocol, info, len(units))
-    atomic_write_text(store.out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    atomic_write_text(store.out / "summary.md", dnn_markdown(summary))
-    return summary
+    experiment = Experiment(
+        label=f"dnn {protocol.dataset}",
+        units=units,
+        run_unit=partial(
+            _run_dnn_unit,
+            X=X,
+            y=y_idx,
+            protocol=protocol,
+            image_shape=shape,
+            device=device,
+            threads=threads,
+        ),
+        summarize=lambda store, records, total: summarize_dnn(
+            store, records, protocol, info, total
+        ),
+        markdown=dnn_markdown,
+    )
+    store = RunStore(out, settings, artifacts=("predictions",))
+    ticks = partial(_print_tick, protocol.dataset) if progress else False
+    return run(experiment, store, n_jobs=n_jobs, max_units=max_units, progress=ticks)
 
 
-def _fingerprint(X, y) -> str:
-    """Short hash of the data (float32, as the nets see it), so a resumed run cannot
-    silently switch data."""
-    h = hashlib.sha256()
-    h.update(np.ascontiguousarray(X, dtype=np.float32).tobytes())
-    h.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
-    return h.hexdigest()[:16]
-
-
-def _elapsed(start) -> str:
-    s = time.perf_counter() - start
-    return f"{int(s // 60)} min {s % 60:.0f} s"
+def _print_tick(dataset: str, tick: Tick) -> None:
+    """One line per unit done: how many of this call's units, and the time since its first."""
+    s = tick.seconds
+    print(f"dnn {dataset}: unit {tick.new}/{tick.todo} done, {int(s // 60)} min {s % 60:.0f} s")
 
 
 def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total) -> dict:
