@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from crembo.experiments.robustness import robustness
+from crembo.experiments.tabular import robustness
 from crembo.report import markdown_table
 
 DATASETS = ("iris", "wine", "heart", "breast_cancer", "dermatology", "arrhythmia", "digits")
-#: the first pass; ``--variants`` runs others (any name of ``crembo.baselines.METHODS``)
+#: the first pass; ``--variants`` runs others (any name of ``crembo.experiments.methods.METHODS``)
 FIRST_PASS = (
     "CREMBO",
     "CREMBO-refit",

@@ -26,7 +26,7 @@ there), the paper's CREMBO, and CREMBO (``preset="paper"``) with one lever each:
 
 The estimator does not take ``shrinkage`` itself yet: this script passes a stand-in student
 (:class:`_ShrunkStudent`, an :class:`AllowedLabelClassifier` that CREMBO uses as it is). The
-methods are registered in this process only, so parallel units use threads (``--n-jobs``).
+methods are the run's ``extra_methods``; parallel units use threads (``--n-jobs``).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from crembo import CREMBOClassifier
-from crembo.baselines import METHODS, register_method
-from crembo.experiments.robustness import robustness
+from crembo.experiments.methods import METHODS
+from crembo.experiments.tabular import robustness
 from crembo.report import markdown_table
 from crembo.students.medoid import BootstrapMedoidStudent
 from crembo.students.optimal import OptimalAllowedLabelTree
@@ -111,9 +111,9 @@ def _chosen_score(model) -> float:
     return float(np.nanmax(scores)) if np.isfinite(scores).any() else -np.inf
 
 
-def register_levers(lambdas=LAMBDAS, optimal_time_limit=2.0, optimal_candidates=16):
-    """Register the lever methods; returns their names in table order."""
-    names = []
+def lever_methods(lambdas=LAMBDAS, optimal_time_limit=2.0, optimal_candidates=16) -> dict:
+    """The lever methods, name -> builder, in table order (a run's ``extra_methods``)."""
+    levers = {}
 
     def crembo(make_student, cap=None, **options):
         def build(teacher, student, rs, max_candidates=None, **_):
@@ -133,39 +133,31 @@ def register_levers(lambdas=LAMBDAS, optimal_time_limit=2.0, optimal_candidates=
 
     for lam in lambdas:
         name = f"CREMBO+hs{lam:g}"
-        register_method(name, crembo(lambda s, lam=lam: _ShrunkStudent(s, shrinkage=lam)))
-        names.append(name)
+        levers[name] = crembo(lambda s, lam=lam: _ShrunkStudent(s, shrinkage=lam))
     for suffix, options in (("", {}), ("+cv5", {"threshold_cv": 5})):
         name = f"CREMBO+hsauto{suffix}"
-        register_method(
-            name,
-            lambda teacher, student, rs, max_candidates=None, options=options, **_: (
-                ShrinkageByValidation(
-                    teacher,
-                    student,
-                    lambdas=(0.0, *lambdas),
-                    crembo_params={"max_candidates": max_candidates, **options},
-                    random_state=rs,
-                )
-            ),
+        levers[name] = lambda teacher, student, rs, max_candidates=None, options=options, **_: (
+            ShrinkageByValidation(
+                teacher,
+                student,
+                lambdas=(0.0, *lambdas),
+                crembo_params={"max_candidates": max_candidates, **options},
+                random_state=rs,
+            )
         )
-        names.append(name)
-    register_method(
-        "CREMBO+opt",
-        crembo(
-            lambda s: OptimalAllowedLabelTree(
-                max_depth=s.get_params()["max_depth"],
-                n_thresholds=8,
-                time_limit=optimal_time_limit,
-            ),
-            cap=optimal_candidates,
+    levers["CREMBO+opt"] = crembo(
+        lambda s: OptimalAllowedLabelTree(
+            max_depth=s.get_params()["max_depth"],
+            n_thresholds=8,
+            time_limit=optimal_time_limit,
         ),
+        cap=optimal_candidates,
     )
-    register_method("CREMBO+medoid", crembo(lambda s: BootstrapMedoidStudent(s, n_bootstrap=16)))
-    return [*names, "CREMBO+opt", "CREMBO+medoid"]
+    levers["CREMBO+medoid"] = crembo(lambda s: BootstrapMedoidStudent(s, n_bootstrap=16))
+    return levers
 
 
-def run(datasets, methods, repeats, out: Path, n_jobs: int):
+def run(datasets, methods, repeats, out: Path, n_jobs: int, extra_methods=None):
     """Run (or resume) each data set; one row per (data set, method)."""
     rows = []
     for name in datasets:
@@ -182,6 +174,7 @@ def run(datasets, methods, repeats, out: Path, n_jobs: int):
             methods=("teacher", *methods),
             n_jobs=n_jobs,
             backend="threading" if n_jobs != 1 else None,
+            extra_methods=extra_methods,
         )
         print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
         for m in methods:
@@ -264,13 +257,13 @@ def main():
     # the old spelling of the k-fold choice (exactly the same strategy); said once, not per fit
     warnings.filterwarnings("ignore", "threshold_cv: deprecated", FutureWarning)
     lambdas = tuple(float(v) for v in args.lambdas.split(","))
-    levers = register_levers(lambdas, args.optimal_time_limit, args.optimal_candidates)
+    extra = lever_methods(lambdas, args.optimal_time_limit, args.optimal_candidates)
     base = [m for m in BASELINES if m in METHODS]
-    methods = [*base, *levers] if args.methods is None else args.methods.split(",")
+    methods = [*base, *extra] if args.methods is None else args.methods.split(",")
     levers = [m for m in methods if m not in BASELINES]
     datasets = args.datasets.split(",")
     out = Path(args.out)
-    rows = run(datasets, methods, args.repeats, out, args.n_jobs)
+    rows = run(datasets, methods, args.repeats, out, args.n_jobs, extra)
     note = f"(forest teacher, {args.repeats} repeat(s) × 10 folds, fair protocol)"
     for what, scale in (("accuracy", 100), ("agreement", 100), ("leaves", 1), ("seconds", 1)):
         table = wide(rows, datasets, methods, what)

@@ -85,7 +85,7 @@ def accuracy_row(name, X, y, folds=5):
     from sklearn.model_selection import StratifiedKFold
 
     from crembo import CREMBOClassifier
-    from crembo.baselines import CV5
+    from crembo.experiments.methods import CV5
 
     before, after, t_before, t_after = [], [], 0.0, 0.0
     with warnings.catch_warnings():

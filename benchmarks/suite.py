@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from crembo.datasets import expand_names
-from crembo.experiments.runner import run_on_dataset
+from crembo.experiments.tabular import run_on_dataset
 
 DEFAULT = "CREMBO-robust"
 BASELINES = ("BM", "VT")
@@ -85,7 +85,7 @@ def per_repeat(outs, datasets) -> dict:
     """
     import pandas as pd
 
-    from crembo.experiments.records import has_result
+    from crembo.experiments.store import has_result
 
     found: dict = {}
     for out in outs:

@@ -7,13 +7,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from crembo.baselines import (
-    METHODS,
-    EpochSelectedMLP,
-    check_methods,
-    register_method,
-    tabular_methods,
-)
+from crembo.baselines import EpochSelectedMLP
+from crembo.cli.experiment import experiment_app
 from crembo.estimator import CREMBOClassifier, SurrogateClassifier
 from crembo.experiments import (
     Protocol,
@@ -23,8 +18,8 @@ from crembo.experiments import (
     robustness,
     wins_and_ties,
 )
-from crembo.experiments.cli import experiment_app
-from crembo.experiments.records import RECORD_COLUMNS, RunStoreError
+from crembo.experiments.methods import METHODS, check_methods, tabular_methods
+from crembo.experiments.store import RECORD_COLUMNS, RunStoreError
 
 runner = CliRunner()
 TINY = {"folds": 3, "repeats": 1, "shuffle": True, "seed": 1}
@@ -98,11 +93,16 @@ def test_methods_registry():
     assert methods["CREMBO-refit"].selection.refit is True
     assert methods["BM"].class_weight == "balanced" and methods["BM"].max_depth == 4
     assert tabular_methods("nn", "none")["CREMBO"].max_candidates == 100
-    register_method("CREMBO-robust", lambda t, s, rs, **_: CREMBOClassifier(t, s, preset="robust"))
-    try:
-        assert check_methods(["CREMBO-robust"]) == ("teacher", "CREMBO-robust")
-    finally:
-        METHODS.pop("CREMBO-robust")
+    with pytest.raises(TypeError):  # declared once: a run adds methods as extra_methods
+        METHODS["mine"] = METHODS["BM"]
+    mine = {"mine": lambda t, s, rs, **_: CREMBOClassifier(t, s, preset="robust")}
+    assert check_methods(["mine"], mine) == ("teacher", "mine")
+    with pytest.raises(ValueError, match="unknown"):
+        check_methods(["mine"])
+    p = Protocol("generalization", "iris", methods=("mine", "BM"), extra_methods=mine)
+    assert p.builder("mine") is mine["mine"] and p.builder("BM") is METHODS["BM"]
+    settings = p.to_dict()  # run.json: the names only
+    assert "extra_methods" not in settings and settings["methods"] == ["teacher", "mine", "BM"]
 
 
 def test_epoch_selected_mlp_handles_a_single_member_class(iris):

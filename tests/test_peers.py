@@ -6,10 +6,10 @@ import pytest
 from sklearn.datasets import load_iris, load_wine
 from sklearn.ensemble import RandomForestClassifier
 
-from crembo.baselines import METHODS, make_student, register_method
 from crembo.experiments import Protocol, generalization, robustness
-from crembo.experiments.records import RunStore
-from crembo.experiments.runner import run_experiment
+from crembo.experiments.methods import METHODS, make_student
+from crembo.experiments.store import RunStore
+from crembo.experiments.tabular import run_experiment
 from crembo.peers import PEERS, ThinBinarizer, gini_gain
 
 TINY = {"folds": 3, "repeats": 1, "shuffle": True, "seed": 1, "class_weight": "none"}
@@ -118,36 +118,36 @@ class _TimedOut(_Broken):
 
 def test_failures_are_recorded_not_dropped(tmp_path):
     X, y = load_iris(return_X_y=True)
-    register_method("_broken", lambda t, s, rs, **_: _Broken(0))
-    register_method("_timeout", lambda t, s, rs, **_: _TimedOut(0))
-    try:
-        out = tmp_path / "g"
-        summary = generalization("iris", out, methods="BM,_broken,_timeout", progress=False, **TINY)
-        rec = pd.read_csv(out / "records.csv")
-        broken = rec[rec["method"] == "_broken"]
-        assert len(broken) == 3  # one row per fold, failed or not
-        failed = broken["status"].str.startswith("failed: RuntimeError: solver exploded on")
-        assert failed.any() and broken.loc[failed, "accuracy"].isna().all()
-        assert broken.loc[~failed, "accuracy"].notna().all()
-        assert (rec.loc[rec["method"] == "_timeout", "status"] == "timeout").all()
-        assert (rec.loc[rec["method"] == "BM", "status"] == "ok").all()
-        e = summary["methods"]["_broken"]
-        assert e["failed"] == failed.sum() and e["n"] == 3 - failed.sum()
-        assert summary["methods"]["_timeout"]["mean"] is None
-        md = (out / "summary.md").read_text()
-        assert "_timeout 3/3 failed (timeout 3)" in md
-        # a resumed run reads the failed rows back as done units
-        again = generalization("iris", out, methods="BM,_broken,_timeout", progress=False, **TINY)
-        assert again["methods"]["_broken"] == e | {"seconds_mean": e["seconds_mean"]}
-        # robustness: agreement over the students that exist, with their count
-        out = tmp_path / "r"
-        summary = robustness("iris", out, methods="BM,_broken", progress=False, **TINY)
-        e = summary["methods"]["_broken"]
-        students = e["agreement_students"][0]
-        assert students == 3 - e["failed"]
-        assert (e["agreement"] is None) == (students < 2)
-    finally:
-        METHODS.pop("_broken"), METHODS.pop("_timeout")
+    extra = {
+        "_broken": lambda t, s, rs, **_: _Broken(0),
+        "_timeout": lambda t, s, rs, **_: _TimedOut(0),
+    }
+    options = {**TINY, "extra_methods": extra, "progress": False}
+    out = tmp_path / "g"
+    summary = generalization("iris", out, methods="BM,_broken,_timeout", **options)
+    rec = pd.read_csv(out / "records.csv")
+    broken = rec[rec["method"] == "_broken"]
+    assert len(broken) == 3  # one row per fold, failed or not
+    failed = broken["status"].str.startswith("failed: RuntimeError: solver exploded on")
+    assert failed.any() and broken.loc[failed, "accuracy"].isna().all()
+    assert broken.loc[~failed, "accuracy"].notna().all()
+    assert (rec.loc[rec["method"] == "_timeout", "status"] == "timeout").all()
+    assert (rec.loc[rec["method"] == "BM", "status"] == "ok").all()
+    e = summary["methods"]["_broken"]
+    assert e["failed"] == failed.sum() and e["n"] == 3 - failed.sum()
+    assert summary["methods"]["_timeout"]["mean"] is None
+    md = (out / "summary.md").read_text()
+    assert "_timeout 3/3 failed (timeout 3)" in md
+    # a resumed run reads the failed rows back as done units
+    again = generalization("iris", out, methods="BM,_broken,_timeout", **options)
+    assert again["methods"]["_broken"] == e | {"seconds_mean": e["seconds_mean"]}
+    # robustness: agreement over the students that exist, with their count
+    out = tmp_path / "r"
+    summary = robustness("iris", out, methods="BM,_broken", **options)
+    e = summary["methods"]["_broken"]
+    students = e["agreement_students"][0]
+    assert students == 3 - e["failed"]
+    assert (e["agreement"] is None) == (students < 2)
 
 
 def test_records_without_status_are_read_as_ok(tmp_path):

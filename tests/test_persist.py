@@ -180,9 +180,10 @@ def _models_the_project_makes():
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
-    from crembo.baselines import EpochSelectedMLP, make_teacher
+    from crembo.baselines import EpochSelectedMLP
     from crembo.students.medoid import BootstrapMedoidStudent
     from crembo.students.tree_fast import GiniRegressionTree
+    from crembo.teachers import make_teacher
 
     mlp = make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=30, random_state=0))
     return {

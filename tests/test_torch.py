@@ -285,7 +285,7 @@ def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
     import pandas as pd
 
     from crembo.experiments.dnn import run_dnn
-    from crembo.experiments.records import RECORD_COLUMNS
+    from crembo.experiments.store import RECORD_COLUMNS
 
     p = _tiny_protocol()
     summary = run_dnn(p, tmp_path, device="cpu", progress=False)

@@ -1,4 +1,8 @@
-"""The paper's tabular experiments: generalization and robustness (agreement).
+"""The experiments: generalization and robustness (the paper's tabular ones), breakdown, dnn.
+
+All run on one engine (:mod:`~crembo.experiments.engine`: units, a unit function, a resumable
+:mod:`~crembo.experiments.store`, a summary); the methods they compare are
+:mod:`~crembo.experiments.methods`.
 
 The names below load on first use, so that ``crembo --help`` (which registers the experiment
 commands) does not import scikit-learn.
@@ -7,15 +11,22 @@ commands) does not import scikit-learn.
 import importlib
 
 _LAZY = {
-    "generalization": "crembo.experiments.generalization",
-    "robustness": "crembo.experiments.robustness",
+    "generalization": "crembo.experiments.tabular",
+    "robustness": "crembo.experiments.tabular",
+    "run_experiment": "crembo.experiments.tabular",
+    "run_on_dataset": "crembo.experiments.tabular",
+    "run_unit": "crembo.experiments.tabular",
     "Protocol": "crembo.experiments.protocol",
     "Unit": "crembo.experiments.protocol",
     "make_units": "crembo.experiments.protocol",
     "unit_seed": "crembo.experiments.protocol",
-    "run_experiment": "crembo.experiments.runner",
-    "run_unit": "crembo.experiments.runner",
-    "pairwise_agreement": "crembo.experiments.summary",
+    "METHODS": "crembo.experiments.methods",
+    "Experiment": "crembo.experiments.engine",
+    "UnitResult": "crembo.experiments.engine",
+    "run": "crembo.experiments.engine",
+    "RunStore": "crembo.experiments.store",
+    "RunStoreError": "crembo.experiments.store",
+    "pairwise_agreement": "crembo.metrics",
     "summarize": "crembo.experiments.summary",
     "summary_markdown": "crembo.experiments.summary",
     "wins_and_ties": "crembo.experiments.summary",

@@ -29,10 +29,10 @@ Output folder (per data set) as for the other experiments: ``run.json``, ``recor
 from __future__ import annotations
 
 import copy
-import json
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -41,20 +41,20 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from threadpoolctl import threadpool_limits
 
+from crembo._io import atomic_write_text
 from crembo._validation import check_ints
-from crembo.baselines import CLASS_WEIGHTS, METHODS, make_student, make_teacher
 from crembo.belief import belief_from
 from crembo.choices import BREAKDOWN_FRACTIONS as DEFAULT_FRACTIONS
+from crembo.choices import CLASS_WEIGHTS
 from crembo.experiments._load import dataset_info, load_dataset
 from crembo.experiments.breakdown_plot import plot_breakdown
+from crembo.experiments.engine import Experiment, Tick, UnitResult, run
+from crembo.experiments.methods import METHODS, make_student
 from crembo.experiments.protocol import Protocol, make_units, unit_seed
-from crembo.experiments.records import (
-    RunStore,
-    RunStoreError,
-    atomic_write_text,
-)
-from crembo.experiments.runner import data_fingerprint, n_leaves
+from crembo.experiments.store import RecordSchema, RunStore, RunStoreError, data_fingerprint
 from crembo.experiments.summary import summary_header
+from crembo.metrics import n_leaves
+from crembo.teachers import make_teacher
 
 KINDS = ("teacher", "resampled", "labels")
 
@@ -285,41 +285,19 @@ def _run_unit(X, y, unit, protocol, n_classes):
     return rows
 
 
-class BreakdownStore(RunStore):
-    """A :class:`RunStore` whose records have the breakdown's columns."""
+#: What a breakdown's ``records.csv`` holds: one row per unit, kind, fraction and method.
+RECORDS = RecordSchema(
+    columns=COLUMNS,
+    required=("accuracy", "agreement", "depth", "seconds"),
+    rows=(("kind", "kinds"), ("fraction", "fractions"), ("method", "methods")),
+    what="breakdown records",
+    foreign="another data set, experiment or method",
+)
 
-    def read_records(self) -> pd.DataFrame:
-        required = ("accuracy", "agreement", "depth", "seconds")
-        df = self._load_records(COLUMNS, required, "breakdown records")
-        p = self.settings["protocol"]
-        bad = (
-            (df["dataset"].astype(str) != str(p["dataset"]))
-            | (df["experiment"] != "breakdown")
-            | ~df["method"].isin(p["methods"])
-            | ~df["kind"].isin(p["kinds"])
-        )
-        if bad.any() or df[["repeat", "fold", "fraction"]].isna().any().any():
-            first = int(np.flatnonzero(bad)[0]) + 2 if bad.any() else "?"
-            raise RunStoreError(
-                f"{self.records_path} has rows of another data set, experiment or method "
-                f"(first: row {first}); it is left untouched. Choose another --out."
-            )
-        return df
 
-    def done_units(self, records: pd.DataFrame, need_predictions: bool = False):
-        p = self.settings["protocol"]
-        expected = len(p["methods"]) * len(p["kinds"]) * len(p["fractions"])
-        sizes = records.groupby(["repeat", "fold"]).size()
-        return {(int(r), int(f)) for (r, f), n in sizes.items() if n == expected}
-
-    def write(self, records: pd.DataFrame, method_order=METHOD_ORDER) -> pd.DataFrame:
-        m = {name: i for i, name in enumerate(method_order)}
-        k = {name: i for i, name in enumerate(KINDS)}
-        df = records.assign(_m=records["method"].map(m), _k=records["kind"].map(k))
-        df = df.sort_values(["repeat", "fold", "_k", "fraction", "_m"])
-        df = df.drop(columns=["_m", "_k"]).reset_index(drop=True)[list(COLUMNS)]
-        atomic_write_text(self.records_path, df.to_csv(index=False, float_format="%.10g"))
-        return df
+def _run_unit_result(unit, *, X, y, protocol, n_classes) -> UnitResult:
+    """The engine's unit function: :func:`run_breakdown_unit`'s rows."""
+    return UnitResult(run_breakdown_unit(X, y, unit, protocol, n_classes))
 
 
 def run_breakdown(
@@ -336,10 +314,9 @@ def run_breakdown(
     """Run (or resume) a breakdown into the folder ``out``; returns the summary.
 
     ``out`` gets ``run.json``, ``records.csv``, ``summary.json``, ``summary.md`` and
-    ``breakdown.png``; units already recorded there are skipped.
+    ``breakdown.png``; units already recorded there are skipped (the loop is
+    :func:`crembo.experiments.engine.run`).
     """
-    from joblib import Parallel, delayed
-
     X = np.asarray(X, dtype=np.float64)
     classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
     if X.ndim != 2 or X.shape[0] != y_idx.size:
@@ -357,34 +334,28 @@ def run_breakdown(
         "data": {"fingerprint": data_fingerprint(X, y_idx), "classes": [str(c) for c in classes]},
     }
     units = protocol.units(y_idx)  # may refuse: before the output folder is touched
-    store = BreakdownStore(out, settings)
-    records = store.open()
-    keys = {u.key for u in units}
-    done = store.done_units(records) & keys
-    records = store.keep_units(records, done)
-    todo = [u for u in units if u.key not in done]
-    if max_units is not None:
-        todo = todo[: max(0, int(max_units))]
-    if todo:
-        frames = [records] if len(records) else []
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        jobs = (delayed(run_breakdown_unit)(X, y_idx, u, protocol, classes.size) for u in todo)
-        for i, rows in enumerate(parallel(jobs), 1):
-            frames.append(pd.DataFrame(rows))
-            records = store.write(pd.concat(frames, ignore_index=True))
-            frames = [records]
-            if progress:
-                print(
-                    f"breakdown {protocol.dataset}: {len(done) + i}/{len(units)} units", flush=True
-                )
-    records = store.keep_units(store.read_records(), keys)
-    summary = summarize_breakdown(records, protocol.to_dict(), dataset=info, units_total=len(units))
-    outp = Path(out)
-    atomic_write_text(outp / "summary.json", json.dumps(summary, indent=2) + "\n")
-    atomic_write_text(outp / "summary.md", breakdown_markdown(summary))
+    experiment = Experiment(
+        label=f"breakdown {protocol.dataset}",
+        units=units,
+        run_unit=partial(_run_unit_result, X=X, y=y_idx, protocol=protocol, n_classes=classes.size),
+        summarize=lambda store, records, total: summarize_breakdown(
+            records, protocol.to_dict(), dataset=info, units_total=total
+        ),
+        markdown=breakdown_markdown,
+        finish=_plot_one,
+    )
+    store = RunStore(out, settings, schema=RECORDS)
+    ticks = partial(_print_tick, protocol.dataset) if progress else False
+    return run(experiment, store, n_jobs=n_jobs, max_units=max_units, progress=ticks)
+
+
+def _print_tick(dataset: str, tick: Tick) -> None:
+    print(f"breakdown {dataset}: {tick.done}/{tick.total} units", flush=True)
+
+
+def _plot_one(store, summary) -> None:
     if summary["units_done"]:
-        plot_breakdown([summary], outp / "breakdown.png")
-    return summary
+        plot_breakdown([summary], store.out / "breakdown.png")
 
 
 def summarize_breakdown(records: pd.DataFrame, protocol: dict, *, dataset=None, units_total=None):

@@ -15,20 +15,16 @@ Decisions (see docs/results.md):
 
 from __future__ import annotations
 
-import numbers
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from crembo.baselines import (
-    CLASS_WEIGHTS,
-    DEFAULT_METHODS,
-    TEACHERS,
-    check_methods,
-    default_max_candidates,
-)
+from crembo._validation import check_bool, check_fraction, check_ints
+from crembo.choices import CLASS_WEIGHTS, DEFAULT_METHODS, TEACHERS
+from crembo.experiments.methods import METHODS, check_methods, default_max_candidates
 
 EXPERIMENTS = ("generalization", "robustness")
 
@@ -54,6 +50,12 @@ class Protocol:
     max_candidates : int, None or "auto", default="auto"
         Cap on CREMBO's candidate thresholds ("auto": none for rf, 100 for nn).
     methods : tuple of str, default=DEFAULT_METHODS
+        Names of :data:`~crembo.experiments.methods.METHODS` (or of ``extra_methods``).
+    extra_methods : mapping of str to callable, default={}
+        Methods beyond :data:`~crembo.experiments.methods.METHODS` for this run only (a
+        benchmark's levers, a test's broken method): name -> ``builder(teacher, student,
+        random_state, **options)``. Not a setting: ``run.json`` has their names only.
+        They travel to the workers with the protocol (cloudpickle: lambdas are fine).
     """
 
     experiment: str
@@ -67,6 +69,7 @@ class Protocol:
     test_size: float = 0.15
     max_candidates: int | None | str = "auto"
     methods: tuple = field(default=DEFAULT_METHODS)
+    extra_methods: Mapping = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         if self.experiment not in EXPERIMENTS:
@@ -77,20 +80,21 @@ class Protocol:
             raise ValueError(
                 f"class_weight must be one of {CLASS_WEIGHTS}; got {self.class_weight!r}."
             )
-        for name, low in (("folds", 2), ("repeats", 1), ("seed", 0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}; got {v!r}.")
-        if not (isinstance(self.test_size, numbers.Real) and 0 < self.test_size < 1):
-            raise ValueError(f"test_size must be a number in (0, 1); got {self.test_size!r}.")
-        if not isinstance(self.shuffle, bool):
-            raise ValueError(f"shuffle must be True or False; got {self.shuffle!r}.")
+        check_ints(self, {"folds": 2, "repeats": 1, "seed": 0})
+        check_fraction("test_size", self.test_size)
+        check_bool("shuffle", self.shuffle)
         mc = self.max_candidates
         if mc == "auto":
             object.__setattr__(self, "max_candidates", default_max_candidates(self.teacher))
         elif mc is not None and (isinstance(mc, bool) or not isinstance(mc, int) or mc < 2):
             raise ValueError(f"max_candidates must be 'auto', None or an integer >= 2; got {mc!r}.")
-        object.__setattr__(self, "methods", check_methods(self.methods))
+        # a copy: the protocol does not change when the caller's mapping does
+        object.__setattr__(self, "extra_methods", dict(self.extra_methods))
+        object.__setattr__(self, "methods", check_methods(self.methods, self.extra_methods))
+
+    def builder(self, method: str):
+        """The builder of ``method``: ``extra_methods``' first, else ``METHODS``'."""
+        return self.extra_methods.get(method) or METHODS[method]
 
     @property
     def splitter(self) -> str:
@@ -106,6 +110,7 @@ class Protocol:
     def to_dict(self) -> dict:
         """JSON-ready settings, the fold splitter included."""
         d = asdict(self)
+        d.pop("extra_methods")  # callables, not settings: their names are in methods
         d["methods"] = list(self.methods)
         d["splitter"] = self.splitter
         if self.experiment == "generalization":

@@ -1,4 +1,15 @@
-"""Run an experiment: every (repeat, fold) unit, in parallel, resumable, with a summary.
+"""The paper's tabular experiments, generalization and robustness, on the one engine.
+
+Generalization: test accuracy over K-fold cross-validation, repeated R times. In each fold the
+teacher, BM and VT are trained on the whole training fold; CREMBO holds 15 % of it out to
+choose its threshold. Reported per method: mean and std of test accuracy and per-fold wins
+and ties among the students.
+
+Robustness: agreement of students trained on different data. In each repeat a random share
+(15 %) of the rows is held out as a test set and K-fold cross-validation on the rest yields K
+students per method, each trained on other data; agreement is the mean over pairs of them of
+the share of test points where they predict the same class. Repeated R times: reported per
+method are the mean and std over repeats.
 
 In a unit the missing values are imputed with the medians of the training rows (the same
 imputed data for every method), one teacher is fitted and shared by the teacher row, VT and
@@ -13,33 +24,37 @@ solver that stopped at its limit with a model, whose predictions are kept.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import functools
 import time
 import warnings
-from contextlib import nullcontext
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from joblib import Parallel, delayed, parallel_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from threadpoolctl import threadpool_limits
 
-from crembo.baselines import DEFAULT_METHODS, METHODS, make_student, make_teacher
 from crembo.belief import belief_from
+from crembo.choices import DEFAULT_METHODS
+from crembo.experiments import engine
 from crembo.experiments._load import dataset_info, load_dataset
+from crembo.experiments.methods import make_student
 from crembo.experiments.protocol import Protocol, Unit, make_units, unit_seed
-from crembo.experiments.records import (
+from crembo.experiments.store import (
     STATUS_OK,
     STATUS_TIME_LIMIT,
     STATUS_TIMEOUT,
     RunStore,
-    atomic_write_text,
+    data_fingerprint,
 )
 from crembo.experiments.summary import summarize, summary_markdown
 from crembo.metrics import n_leaves
+from crembo.teachers import make_teacher
+
+#: The test prediction stored for a method that failed on the unit (no class has it).
+NO_PREDICTION = -1
+_NO_RESULT = dict.fromkeys(
+    ("accuracy", "threshold", "memo_threshold", "depth", "mean_depth", "leaves"), np.nan
+)
 
 
 def run_unit(X, y, unit: Unit, protocol: Protocol):
@@ -71,7 +86,8 @@ def _run_unit(X, y, unit: Unit, protocol: Protocol):
         student = make_student(protocol.class_weight, seed)
         for m in protocol.methods:
             # built before the clock starts: a peer imports its library there, once per worker
-            model = METHODS[m](teacher, student, seed, max_candidates=protocol.max_candidates)
+            build = protocol.builder(m)
+            model = build(teacher, student, seed, max_candidates=protocol.max_candidates)
             t0 = time.perf_counter()
             row = {
                 "dataset": protocol.dataset,
@@ -113,13 +129,6 @@ def _run_unit(X, y, unit: Unit, protocol: Protocol):
     return rows, np.asarray(preds, dtype=np.int64)
 
 
-#: The test prediction stored for a method that failed on the unit (no class has it).
-NO_PREDICTION = -1
-_NO_RESULT = dict.fromkeys(
-    ("accuracy", "threshold", "memo_threshold", "depth", "mean_depth", "leaves"), np.nan
-)
-
-
 def _failure(exc: BaseException) -> str:
     """``timeout`` for a solver out of time, else ``failed: <type>: <first words>``."""
     if isinstance(exc, TimeoutError):
@@ -144,12 +153,12 @@ def _fit_status(model, X, y) -> str:
     return STATUS_TIME_LIMIT if getattr(model, "status_", None) == STATUS_TIME_LIMIT else STATUS_OK
 
 
-def data_fingerprint(X, y) -> str:
-    """Short hash of the data, so a resumed run cannot silently switch data."""
-    h = hashlib.sha256()
-    h.update(np.ascontiguousarray(X, dtype=np.float64).tobytes())
-    h.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
-    return h.hexdigest()[:16]
+def _unit_result(X, y, protocol: Protocol, unit: Unit) -> engine.UnitResult:
+    """The engine's unit function: the rows, and the test predictions in robustness (its
+    agreement is computed from them)."""
+    rows, preds = run_unit(X, y, unit, protocol)
+    robust = protocol.experiment == "robustness"
+    return engine.UnitResult(rows, {"predictions": preds} if robust else {})
 
 
 def run_experiment(
@@ -207,7 +216,7 @@ def run_experiment(
     settings = {
         "protocol": protocol.to_dict(),
         "data": {
-            "fingerprint": data_fingerprint(X, y_idx),
+            "fingerprint": data_fingerprint(X, y_idx.astype(np.int64)),
             "classes": [str(c) for c in classes],
         },
     }
@@ -216,81 +225,24 @@ def run_experiment(
         raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
     if np.isinf(X).any():
         raise ValueError(f"X contains infinity in {int(np.isinf(X).any(axis=1).sum())} row(s).")
-    units = make_units(protocol, y_idx)
-    store = RunStore(out, settings)
-    records = store.open()
-    need_pred = protocol.experiment == "robustness"
-    whole = store.done_units(records, need_pred)
-    records = store.keep_units(records, whole)  # drops partial units, keeps other repeats
-    keys = {u.key for u in units}
-    done = whole & keys
-    todo = [u for u in units if u.key not in done]
-    if max_units is not None:
-        todo = todo[: max(0, int(max_units))]
-    if todo:
-        records = _run_units(
-            store,
-            records,
-            X,
-            y_idx,
-            todo,
-            protocol,
-            n_jobs,
-            backend,
-            progress,
-            done_before=len(done),
-            total=len(units),
-        )
-    # summarize what is on disk, so a fresh and a resumed run give identical figures
-    records = store.keep_units(store.read_records(), keys)
-    summary = _summarize(store, records, protocol, info, len(units))
-    return summary
-
-
-def _run_units(store, records, X, y, todo, protocol, n_jobs, backend, progress, done_before, total):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
+    robust = protocol.experiment == "robustness"
+    store = RunStore(out, settings, artifacts=("predictions",) if robust else ())
+    experiment = engine.Experiment(
+        label=f"{protocol.experiment} {protocol.dataset}/{protocol.teacher}",
+        units=make_units(protocol, y_idx),
+        run_unit=functools.partial(_unit_result, X, y_idx, protocol),
+        summarize=functools.partial(_summarize, protocol=protocol, info=info),
+        markdown=summary_markdown,
+    )
+    return engine.run(
+        experiment, store, n_jobs=n_jobs, backend=backend, max_units=max_units, progress=progress
     )
 
-    frames = [records] if len(records) else []
-    # the backend by parallel_config, not Parallel(backend=name): joblib 1.6 builds a named
-    # backend with nesting_level, which the dask backend passes on to its tasks (TypeError)
-    with parallel_config(backend=backend) if backend is not None else nullcontext():
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    tasks = (delayed(_run_keyed)(X, y, u, protocol) for u in todo)
-    columns = (
-        TextColumn(f"{protocol.experiment} {protocol.dataset}/{protocol.teacher}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, disable=not progress, transient=False) as bar:
-        task = bar.add_task("units", total=total, completed=done_before)
-        for (repeat, fold), rows, preds in parallel(tasks):
-            if protocol.experiment == "robustness":
-                store.save_predictions(repeat, fold, preds)
-            frames.append(pd.DataFrame(rows))
-            records = store.write(pd.concat(frames, ignore_index=True), protocol.methods)
-            frames = [records]
-            bar.advance(task)
-    return records
 
-
-def _run_keyed(X, y, unit, protocol):
-    rows, preds = run_unit(X, y, unit, protocol)
-    return unit.key, rows, preds
-
-
-def _summarize(store: RunStore, records, protocol: Protocol, info: dict, total: int) -> dict:
+def _summarize(store: RunStore, records, total: int, *, protocol: Protocol, info: dict) -> dict:
     predictions = None
     if protocol.experiment == "robustness":
+        # agreement over the complete repeats only
         predictions = {}
         keys = set(map(tuple, records[["repeat", "fold"]].drop_duplicates().astype(int).values))
         for r in range(protocol.repeats):
@@ -298,13 +250,9 @@ def _summarize(store: RunStore, records, protocol: Protocol, info: dict, total: 
                 predictions[r] = np.stack(
                     [store.load_predictions(r, f) for f in range(protocol.folds)]
                 )
-    summary = summarize(
+    return summarize(
         records, protocol.to_dict(), predictions=predictions, dataset=info, units_total=total
     )
-    out = Path(store.out)
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    atomic_write_text(out / "summary.md", summary_markdown(summary))
-    return summary
 
 
 def run_on_dataset(
@@ -325,12 +273,13 @@ def run_on_dataset(
     backend=None,
     max_units=None,
     progress: bool = False,
+    extra_methods=None,
 ) -> dict:
     """Run (or resume) ``experiment`` on a data set by name; returns the summary.
 
     Parameters are those of :class:`~crembo.experiments.protocol.Protocol` and
-    :func:`~crembo.experiments.runner.run_experiment`; ``dataset`` is a name of
-    :mod:`crembo.datasets` or a CSV file whose label column is ``target``.
+    :func:`run_experiment`; ``dataset`` is a name of :mod:`crembo.datasets` or a CSV file
+    whose label column is ``target``.
     """
     ds = load_dataset(dataset, data_dir=data_dir, target=target)
     protocol = Protocol(
@@ -343,6 +292,7 @@ def run_on_dataset(
         class_weight=class_weight,
         shuffle=shuffle,
         methods=tuple(methods) if not isinstance(methods, str) else methods,
+        extra_methods=extra_methods or {},
     )
     return run_experiment(
         protocol,
@@ -355,3 +305,21 @@ def run_on_dataset(
         progress=progress,
         dataset_info=dataset_info(ds),
     )
+
+
+def generalization(dataset: str, out, **options) -> dict:
+    """Run (or resume) the generalization experiment on a data set; returns the summary.
+
+    ``options`` are those of :func:`run_on_dataset` (the protocol's settings, ``data_dir``,
+    ``target``, ``n_jobs``, ``backend``, ...).
+    """
+    return run_on_dataset("generalization", dataset, out, **options)
+
+
+def robustness(dataset: str, out, **options) -> dict:
+    """Run (or resume) the robustness experiment on a data set; returns the summary.
+
+    ``options`` are those of :func:`run_on_dataset` (the protocol's settings, ``data_dir``,
+    ``target``, ``n_jobs``, ``backend``, ...).
+    """
+    return run_on_dataset("robustness", dataset, out, **options)

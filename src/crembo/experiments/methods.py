@@ -1,0 +1,220 @@
+"""The methods the experiments compare, by name: BM, VT, CREMBO and its variants, the peers.
+
+A *method* is built from a (usually already fitted) teacher, an unfitted student and a seed:
+``METHODS[name](teacher, student, random_state, **options)`` returns an unfitted estimator.
+:data:`METHODS` is declared here once and read-only; an experiment that compares more
+(a benchmark's levers, a test's broken method) passes them as ``extra_methods`` of its
+:class:`~crembo.experiments.protocol.Protocol`, for that run only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from sklearn.base import clone
+from sklearn.tree import DecisionTreeClassifier
+
+from crembo.choices import DEFAULT_METHODS
+from crembo.estimator import PRESETS, CREMBOClassifier, SurrogateClassifier
+from crembo.peers import PEERS
+from crembo.selection import HoldOut, KFoldOneSE
+from crembo.teachers import make_teacher, resolve_class_weight
+
+__all__ = [
+    "ABLATION",
+    "CV5",
+    "METHODS",
+    "REFIT",
+    "check_methods",
+    "default_max_candidates",
+    "make_student",
+    "tabular_methods",
+]
+
+MethodBuilder = Callable[..., object]
+
+
+def make_student(class_weight="balanced", random_state=None, max_depth: int = 4):
+    """The paper's student: a decision tree of depth 4."""
+    return DecisionTreeClassifier(
+        max_depth=max_depth,
+        class_weight=resolve_class_weight(class_weight),
+        random_state=random_state,
+    )
+
+
+#: The k-fold choice as the ablation measured it: a fit per fold and candidate, every candidate.
+CV5 = KFoldOneSE(5, batched=False, max_swept=None, max_search_rows=None)
+REFIT = HoldOut(refit=True)
+
+#: CREMBO with the remedies of the original algorithm, alone and combined (the ablation of
+#: docs/results.md). Honest beliefs need the teacher fitted inside CREMBO (out-of-bag votes,
+#: cross-fitted probabilities), so those variants get an unfitted copy with the same seed,
+#: which fits to the same teacher.
+ABLATION = MappingProxyType(
+    {
+        "CREMBO+oob": {"honest_belief": True},
+        "CREMBO+q05": {"depth_quantile": 0.05},
+        "CREMBO+cv5": {"selection": CV5},
+        "CREMBO+aug": {"augment": 1.0},
+        "CREMBO+oob+refit": {"honest_belief": True, "selection": REFIT},
+        "CREMBO+oob+refit+aug": {"honest_belief": True, "selection": REFIT, "augment": 1.0},
+        "CREMBO+oob+refit+q05": {
+            "honest_belief": True,
+            "selection": REFIT,
+            "depth_quantile": 0.05,
+        },
+        "CREMBO+oob+cv5": {"honest_belief": True, "selection": CV5},
+        "CREMBO+tie": {"tie_break": "belief"},
+        "CREMBO+aug+cv5": {"augment": 1.0, "selection": CV5},
+        "CREMBO+tie+cv5": {"tie_break": "belief", "selection": CV5},
+        "CREMBO+tie+aug": {"tie_break": "belief", "augment": 1.0},
+        "CREMBO+tie+aug+cv5": {"tie_break": "belief", "augment": 1.0, "selection": CV5},
+        "CREMBO+oob+tie+cv5": {"honest_belief": True, "tie_break": "belief", "selection": CV5},
+        # out-of-bag votes for a forest, the plain belief for other teachers
+        "CREMBO+oob+tie+aug+cv5": {
+            "honest_belief": "oob",
+            "tie_break": "belief",
+            "augment": 1.0,
+            "selection": CV5,
+        },
+        "CREMBO+tie+aug3+cv5": {"tie_break": "belief", "augment": 3.0, "selection": CV5},
+        "CREMBO-robust": {"preset": "robust"},
+        # the robust preset before shrinkage joined it (measured as CREMBO-robust in runs/suiteA)
+        "CREMBO-robust-hs0": {"preset": "robust", "shrinkage": 0.0},
+        # hierarchical shrinkage chosen beside θ on the k-fold validation (issue 12's lever)
+        "CREMBO-robust+hs": {"preset": "robust", "shrinkage": "auto"},
+        "CREMBO-robust+hs+aug3": {"preset": "robust", "shrinkage": "auto", "augment": 3.0},
+        # the one-SE rule takes the strongest λ first, then the deepest θ at it
+        "CREMBO-robust+hsλ": {
+            "preset": "robust",
+            "shrinkage": "auto",
+            "selection": KFoldOneSE(5, prefer="shrinkage"),
+        },
+    }
+)
+
+
+def _teacher(teacher, student, rs, **_):
+    return teacher
+
+
+def _bm(teacher, student, rs, **_):
+    return clone(student).set_params(random_state=rs)
+
+
+def _vt(teacher, student, rs, **_):
+    return SurrogateClassifier(teacher, student, random_state=rs)
+
+
+def _crembo(teacher, student, rs, max_candidates=None, **_):
+    return CREMBOClassifier(
+        teacher, student, preset="paper", max_candidates=max_candidates, random_state=rs
+    )
+
+
+def _crembo_refit(teacher, student, rs, max_candidates=None, **_):
+    return CREMBOClassifier(
+        teacher,
+        student,
+        preset="paper",
+        selection=HoldOut(refit=True),
+        max_candidates=max_candidates,
+        random_state=rs,
+    )
+
+
+class _Variant:
+    """CREMBO (``preset="paper"`` unless the options say otherwise) with ``options``."""
+
+    def __init__(self, options):
+        self.options = options
+
+    def __call__(self, teacher, student, rs, max_candidates=None, **_):
+        params = {"preset": "paper", **self.options}
+        honest = params.get("honest_belief", PRESETS[params["preset"]]["honest_belief"])
+        return CREMBOClassifier(
+            clone(teacher) if honest else teacher,
+            student,
+            max_candidates=max_candidates,
+            random_state=rs,
+            **params,
+        )
+
+
+#: name -> ``builder(teacher, student, random_state, **options)`` -> unfitted estimator. The
+#: teacher passed is normally fitted already, so the methods that use it share one fit per
+#: fold. ``options`` carries protocol settings (``max_candidates``); builders ignore the rest.
+#: The peers (:data:`crembo.peers.PEERS`) import their libraries when one is built.
+METHODS: Mapping[str, MethodBuilder] = MappingProxyType(
+    {
+        "teacher": _teacher,
+        "BM": _bm,
+        "VT": _vt,
+        "CREMBO": _crembo,
+        "CREMBO-refit": _crembo_refit,
+        **{name: _Variant(options) for name, options in ABLATION.items()},
+        **PEERS,
+    }
+)
+
+
+def check_methods(methods, extra=()) -> tuple[str, ...]:
+    """Validate a list of method names (of :data:`METHODS` or ``extra``); ``teacher`` first."""
+    if isinstance(methods, str):
+        methods = [m.strip() for m in methods.split(",") if m.strip()]
+    methods = list(dict.fromkeys(methods))
+    unknown = [m for m in methods if m not in METHODS and m not in extra]
+    if unknown:
+        known = [*METHODS, *(m for m in extra if m not in METHODS)]
+        raise ValueError(f"methods: unknown {unknown}; known: {', '.join(known)}.")
+    if not methods:
+        raise ValueError("methods: give at least one method.")
+    return tuple(["teacher"] + [m for m in methods if m != "teacher"])
+
+
+def default_max_candidates(teacher: str):
+    """Cap on CREMBO's candidate thresholds: none for the forest (at most 101 vote levels),
+    100 for the net, whose probabilities give about one distinct value per row and class."""
+    return None if teacher == "rf" else 100
+
+
+def tabular_methods(
+    teacher: str = "rf",
+    class_weight="balanced",
+    random_state=None,
+    methods=DEFAULT_METHODS,
+    max_candidates="auto",
+) -> dict:
+    """Unfitted estimators of the paper's tabular comparison, keyed by method name.
+
+    Parameters
+    ----------
+    teacher : {"rf", "nn"}, default="rf"
+    class_weight : {"balanced", "none"} or None, default="balanced"
+        Class weights of every tree and forest (the paper used ``"balanced"``).
+    random_state : int or None, default=None
+    methods : sequence of str, default=DEFAULT_METHODS
+    max_candidates : int, None or "auto", default="auto"
+        Cap on CREMBO's candidate thresholds; "auto" is :func:`default_max_candidates`.
+
+    Returns
+    -------
+    dict of str -> estimator
+        ``teacher`` is the unfitted teacher; the others hold an unfitted copy of it (the
+        experiments instead pass one fitted teacher to all of them).
+
+    Examples
+    --------
+    >>> sorted(tabular_methods(random_state=0, methods=("BM", "VT")))
+    ['BM', 'VT', 'teacher']
+    """
+    t = make_teacher(teacher, class_weight, random_state)
+    s = make_student(class_weight, random_state)
+    if max_candidates == "auto":
+        max_candidates = default_max_candidates(teacher)
+    return {
+        m: METHODS[m](clone(t), s, random_state, max_candidates=max_candidates)
+        for m in check_methods(methods)
+    }
