@@ -12,6 +12,7 @@ from sklearn.ensemble import RandomForestClassifier
 from typer.testing import CliRunner
 
 from crembo import belief_from
+from crembo.cli.experiment import experiment_app
 from crembo.experiments.breakdown import (
     COLUMNS,
     KINDS,
@@ -22,7 +23,6 @@ from crembo.experiments.breakdown import (
     corrupt_forest,
     flip_labels,
 )
-from crembo.experiments.cli import experiment_app
 
 X, Y = load_iris(return_X_y=True)
 TINY = {"folds": 2, "repeats": 1, "fractions": (0.0, 0.5), "seed": 2}

@@ -324,7 +324,6 @@ def test_demo_default():
 
 
 def test_experiment_and_datasets_are_registered():
-    pytest.importorskip("crembo.experiments.cli")
     assert _run("experiment", "--help").exit_code == 0
     result = _run("datasets")
     assert result.exit_code == 0, result.output

@@ -1,0 +1,118 @@
+"""``crembo predict``: the labels (and probabilities) of a CSV file's rows by a saved model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+
+def predict(
+    model: Path = typer.Option(
+        ..., "--model", metavar="M.skops", help="Model file written by `crembo compress`."
+    ),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        metavar="F.csv",
+        help="CSV file with the model's feature columns (header row); a target column, if "
+        "present, is ignored for prediction and used to print the accuracy.",
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        metavar="P.csv",
+        help="CSV file for the predictions (column 'prediction'); stdout if omitted.",
+    ),
+    proba: bool = typer.Option(
+        False,
+        "--proba",
+        help="Also write one probability column per class, 'proba_<class>' (the model's "
+        "predict_proba; each row sums to 1).",
+    ),
+    id_column: str | None = typer.Option(
+        None,
+        "--id",
+        metavar="COL",
+        help="Column of the data file copied to the output as its first column.",
+    ),
+    sep: str | None = typer.Option(
+        None, "--sep", metavar="CHAR", help="Field separator (default: the training file's)."
+    ),
+    encoding: str | None = typer.Option(
+        None,
+        "--encoding",
+        metavar="NAME",
+        help="Text encoding of the CSV (default: the training file's, else utf-8).",
+    ),
+    trust: list[str] | None = typer.Option(
+        None,
+        "--trust",
+        metavar="NAME",
+        help="Exact name (module.Class or module.function) to load although it is outside "
+        "the allow-list of the classes crembo's models contain; repeat for several. Trusting a "
+        "function, or a class the file calls, allows the file to run it (a warning says so): "
+        "only for files from someone you trust.",
+    ),
+):
+    """Predict the labels (and with --proba the class probabilities) of a CSV file's rows.
+
+    Values of a one-hot encoded column that the training file did not have are warned about
+    (per column, on stderr) and read as none of the known values.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from crembo import persist
+    from crembo.cli.compress import refuse_infinity
+    from crembo.datasets import encode_like, read_csv_frame
+
+    meta = persist.read_metadata(model)
+    estimator = persist.load(model, trusted=trust or None)
+    categories = meta.get("categories") or {}
+    df = read_csv_frame(
+        data,
+        sep=sep or meta.get("sep") or ",",
+        encoding=encoding or meta.get("encoding"),
+        dtype={c: str for c in categories} or None,  # values compared as written
+    )
+    if len(df) == 0:
+        raise ValueError(f"data file {data} has a header but 0 data rows.")
+    if id_column is not None and id_column not in df.columns:
+        raise ValueError(
+            f"--id: no column {id_column!r} in {data}; columns: {', '.join(map(str, df.columns))}."
+        )
+    target = meta.get("target")
+    # files written before the encoding was stored: the feature names are numeric columns
+    columns = meta.get("columns") or meta.get("feature_names")
+    if not columns:
+        columns = [c for c in df.columns if c != target]
+    X, _ = encode_like(df, columns, categories, path=data)
+    refuse_infinity(X, meta.get("feature_names") or columns, data)
+    pred = estimator.predict(X)
+    frame = pd.DataFrame({"prediction": pred})
+    if id_column is not None:
+        frame.insert(0, id_column, df[id_column].to_numpy())
+    if proba:
+        if not hasattr(estimator, "predict_proba"):
+            raise ValueError(f"--proba: the model in {model} gives no probabilities.")
+        P = estimator.predict_proba(X)
+        classes = getattr(estimator, "classes_", meta.get("classes"))
+        for k, c in enumerate(classes):
+            frame[f"proba_{c}"] = P[:, k]
+    if out is None:
+        frame.to_csv(sys.stdout, index=False)
+        sys.stdout.flush()  # a closed pipe shows here, inside the command, not at exit
+    else:
+        from crembo._io import atomic_path
+
+        if Path(out).is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name such as predictions.csv.")
+        with atomic_path(out) as tmp:
+            frame.to_csv(tmp, index=False)
+    if target in df.columns:
+        truth = df[target].to_numpy()
+        known = ~pd.isna(truth)
+        acc = np.mean(np.asarray(pred[known]).astype(str) == truth[known].astype(str))
+        typer.echo(f"accuracy against column {target!r}: {acc:.3f} ({known.sum()} rows)", err=True)
