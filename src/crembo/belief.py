@@ -11,14 +11,12 @@ from collections.abc import Callable
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import is_regressor
 from sklearn.ensemble import BaggingClassifier
-from sklearn.ensemble._forest import (
-    BaseForest,
-    _generate_unsampled_indices,
-    _get_n_samples_bootstrap,
-)
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
+
+from crembo._compat import BaseForest, forest_in_bag_indices, tree_apply
 
 KINDS = ("auto", "votes", "proba", "oob")
 ROW_SUM_TOLERANCE = 1e-5
@@ -26,9 +24,7 @@ ROW_SUM_TOLERANCE = 1e-5
 
 def is_bagging_ensemble(teacher) -> bool:
     """Whether ``teacher`` is an ensemble whose members vote (forests, bagging)."""
-    return isinstance(teacher, BaseForest | BaggingClassifier) and not getattr(
-        teacher, "_estimator_type", "classifier"
-    ).startswith("regress")
+    return isinstance(teacher, BaseForest | BaggingClassifier) and not is_regressor(teacher)
 
 
 def check_belief(belief, *, n_rows=None, n_classes=None, name="belief") -> np.ndarray:
@@ -98,7 +94,7 @@ def member_votes(ensemble, X, n_jobs=None) -> np.ndarray:
             # the class each node votes for, looked up by leaf: what argmax of
             # tree_.predict gives, without an (n × classes) array per member
             node_class = member.tree_.value[:, 0, :].argmax(axis=1)
-            leaf_class = node_class[member.tree_.apply(Xm)]
+            leaf_class = node_class[tree_apply(member, Xm)]
             return np.asarray(member.classes_)[leaf_class].astype(np.intp)
         return np.asarray(member.predict(Xm)).astype(np.intp)
 
@@ -113,12 +109,11 @@ def out_of_bag_mask(ensemble, n_samples) -> np.ndarray:
     if isinstance(ensemble, BaseForest):
         if not ensemble.bootstrap:
             return mask
-        n_boot = _get_n_samples_bootstrap(n_samples, ensemble.max_samples, None)
-        for j, tree in enumerate(members):
-            unsampled = _generate_unsampled_indices(tree.random_state, n_samples, n_boot, None)
-            mask[unsampled, j] = True
-        return mask
-    for j, samples in enumerate(ensemble.estimators_samples_):
+        # the forest's own draws, one member at a time (sample and class weights included)
+        drawn = forest_in_bag_indices(ensemble)
+    else:
+        drawn = ensemble.estimators_samples_
+    for j, samples in enumerate(drawn):
         mask[:, j] = True
         mask[samples, j] = False
     return mask

@@ -595,11 +595,11 @@ def _tree_nodes(root) -> list:
 
 def _check_tree_node(path: Path, node) -> None:
     """A scikit-learn Tree's arguments and state, checked before the Tree is built."""
-    from sklearn.tree._tree import NODE_DTYPE
+    from crembo._compat import node_dtype
 
     args = node.args.construct()
     state = node.attrs.construct()
-    bad = _tree_problem(args, state, NODE_DTYPE)
+    bad = _tree_problem(args, state, node_dtype())
     if bad:
         raise _invalid(path, f"decision tree: {bad}")
 

@@ -15,8 +15,8 @@ import copy
 
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.tree._tree import Tree
 
+from crembo._compat import build_tree, node_dtype, tree_state
 from crembo.students.sklearn import AllowedLabelClassifier, break_ties
 
 #: A class within this relative distance of a node's winner is pushed this far below it, so
@@ -121,7 +121,7 @@ def _from_allowed_label(student: AllowedLabelClassifier, classes, n_features=Non
         n_features = 1 if n_features is None else n_features
         params, max_features, max_depth = {}, n_features, 0
     else:
-        state = est.tree_.__getstate__()
+        state = tree_state(est)
         nodes, max_depth = state["nodes"], state["max_depth"]
         n_features = est.n_features_in_
         params = _tree_params(est)
@@ -142,7 +142,7 @@ def _from_plain_tree(student: DecisionTreeClassifier, classes) -> DecisionTreeCl
     ):
         return copy.deepcopy(student)
     # a VT student may not have seen every class of its teacher: widen the value table
-    state = student.tree_.__getstate__()
+    state = tree_state(student)
     columns = np.searchsorted(classes, student.classes_)
     values = np.zeros((state["node_count"], 1, classes.size))
     values[:, 0, columns] = state["values"][:, 0, : len(student.classes_)]
@@ -189,7 +189,7 @@ def _tree_params(est) -> dict:
 
 
 def _leaf_nodes(n_samples: int) -> np.ndarray:
-    nodes = np.zeros(1, dtype=_node_dtype())
+    nodes = np.zeros(1, dtype=node_dtype())
     nodes["left_child"] = -1
     nodes["right_child"] = -1
     nodes["feature"] = -2
@@ -199,45 +199,17 @@ def _leaf_nodes(n_samples: int) -> np.ndarray:
     return nodes
 
 
-def _node_dtype():
-    return Tree(1, np.array([2], dtype=np.intp), 1).__getstate__()["nodes"].dtype
-
-
 def _fill(tree, n_features, classes, nodes, values, max_depth, max_features) -> None:
     """Make ``tree`` a fitted single-output classifier with these nodes and values."""
     classes = np.asarray(classes)
-    tree.tree_ = _make_tree(n_features, classes.size, nodes, values, max_depth)
+    state = {"max_depth": max_depth, "node_count": len(nodes), "nodes": nodes, "values": values}
+    # node fields are copied by name into the installed version's record type
+    tree.tree_ = build_tree(n_features, [classes.size], state)
     tree.n_features_in_ = int(n_features)
     tree.n_outputs_ = 1
     tree.classes_ = classes
     tree.n_classes_ = int(classes.size)
     tree.max_features_ = int(max_features)
-
-
-def _make_tree(n_features, n_classes, nodes, values, max_depth) -> Tree:
-    """A scikit-learn ``Tree`` built from its pickling state.
-
-    The only private scikit-learn call of the export: ``Tree(n_features, n_classes,
-    n_outputs)`` and ``Tree.__setstate__({"max_depth", "node_count", "nodes", "values"})``,
-    the form in which scikit-learn pickles trees; tested with scikit-learn 1.4-1.9 (node
-    records with ``missing_go_to_left`` since 1.3, values as class shares since 1.4). Node
-    fields are copied by name into the installed version's record type.
-    """
-    tree = Tree(int(n_features), np.array([n_classes], dtype=np.intp), 1)
-    target = tree.__getstate__()["nodes"].dtype
-    out = np.zeros(len(nodes), dtype=target)
-    for name in target.names:
-        if name in nodes.dtype.names:
-            out[name] = nodes[name]
-    tree.__setstate__(
-        {
-            "max_depth": int(max_depth),
-            "node_count": len(nodes),
-            "nodes": out,
-            "values": np.ascontiguousarray(values, dtype=np.float64),
-        }
-    )
-    return tree
 
 
 class ReadableTreeMixin:

@@ -14,10 +14,10 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from crembo._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
 from crembo.students.sklearn import AllowedLabelClassifier
 
 
@@ -82,7 +82,7 @@ class BootstrapMedoidStudent(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, Y, sample_weight=None, belief=None):
         """Fit the bootstrap students to ``Y`` (n_samples, n_classes) and keep their medoid."""
-        self._validate_params()
+        validate_params(self)
         Y = np.asarray(Y)
         if Y.ndim != 2:
             raise ValueError(f"Y must be a 2-D multi-hot matrix; got shape {Y.shape}.")
@@ -102,7 +102,7 @@ class BootstrapMedoidStudent(ClassifierMixin, BaseEstimator):
                 est = clone(base).set_params(random_state=int(rng.randint(2**31 - 1)))
             s = AllowedLabelClassifier(est, tie_break=self.tie_break, shrinkage=self.shrinkage)
             s.fit(
-                _safe_indexing(X, idx),
+                safe_indexing(X, idx),
                 Y[idx],
                 sample_weight=None if w is None else w[idx],
                 belief=None if b is None else b[idx],

@@ -27,8 +27,9 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
+
+from crembo._compat import Interval, StrOptions, validate_params
 
 #: A tied class is nudged by this much in predict_proba, so that its argmax is predict.
 _NUDGE = 1e-10
@@ -110,7 +111,7 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
         belief : array-like of shape (n_samples, n_classes), default=None
             The teacher's belief; needed by ``cost="belief"``, ignored otherwise.
         """
-        self._validate_params()
+        validate_params(self)
         X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
         Y = np.asarray(Y, dtype=np.float64)
         if Y.ndim != 2 or Y.shape[0] != X.shape[0]:

@@ -29,6 +29,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from crembo._compat import fit_tree_unchecked, tree_apply, tree_values
 from crembo.students.shrinkage import check_shrinkage, shrink_tree_values
 
 # Learners that take multi-label targets although their tags do not say so.
@@ -153,7 +154,7 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
                 kwargs["sample_weight"] = sample_weight
             try:
                 if _is_tree(est) and _plain_array(X):
-                    self.estimator_ = _fit_tree_unchecked(est, X, target, sample_weight)
+                    self.estimator_ = fit_tree_unchecked(est, X, target, sample_weight)
                 else:
                     self.estimator_ = est.fit(X, target, **kwargs)
             except (ValueError, TypeError) as exc:
@@ -266,7 +267,7 @@ def break_ties(P, scores=None) -> np.ndarray:
 def _leaves(tree, X) -> np.ndarray:
     """Leaf index of each row, without the tree's per-call checks on plain arrays."""
     if _plain_array(X) and np.isfinite(X).all():
-        return tree.tree_.apply(np.ascontiguousarray(X, dtype=np.float32))
+        return tree_apply(tree, np.ascontiguousarray(X, dtype=np.float32))
     return tree.apply(np.asarray(X, dtype=np.float32))
 
 
@@ -289,7 +290,7 @@ def _positive_proba(estimator, X, n_outputs) -> np.ndarray:
     if _is_tree(estimator) and _plain_array(X) and np.all(estimator.n_classes_ == 2):
         # What predict_proba returns, without its per-call checks: every fitted column holds
         # both 0 and 1, so class 1 of each output is P(allowed).
-        values = estimator.tree_.predict(np.asarray(X, dtype=np.float32))
+        values = tree_values(estimator, np.asarray(X, dtype=np.float32))
         return np.ascontiguousarray(values.reshape(X.shape[0], n_outputs, -1)[:, :, 1])
     proba = estimator.predict_proba(X)
     if n_outputs == 1:
@@ -306,27 +307,6 @@ def _positive_proba(estimator, X, n_outputs) -> np.ndarray:
         hit = np.flatnonzero(np.asarray(cls) == 1)
         cols.append(p[:, hit[0]] if hit.size else np.zeros(p.shape[0]))
     return np.column_stack(cols)
-
-
-def _fit_tree_unchecked(tree, X, Y, sample_weight):
-    """Fit a scikit-learn tree as ``tree.fit`` would, without re-validating ``X``.
-
-    A search fits one tree per threshold on the same rows, and the tree's own checks (dtype
-    conversion, finiteness, missing-value mask) cost a fair share of a small tree's fit.
-    Same tree as ``tree.fit(X, Y, sample_weight)``: X is converted to float32 as the tree
-    does, and the mask of features with missing values is the one the tree computes.
-    """
-    X = np.asarray(X, dtype=np.float32)
-    if np.isfinite(X).all():
-        return tree.fit(X, Y, sample_weight=sample_weight, check_input=False)
-    if not hasattr(tree, "_compute_missing_values_in_feature_mask"):
-        return tree.fit(X, Y, sample_weight=sample_weight)
-    tree._validate_params()
-    # raises on inf, or on NaN for a tree that cannot take it, as tree.fit does
-    missing = tree._compute_missing_values_in_feature_mask(X)
-    return tree._fit(
-        X, Y, sample_weight=sample_weight, check_input=False, missing_values_in_feature_mask=missing
-    )
 
 
 def _fresh(estimator):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.tree import BaseDecisionTree
 
+from crembo._compat import tree_decision_path
 from crembo.students.sklearn import AllowedLabelClassifier, break_ties
 
 
@@ -441,7 +442,7 @@ def _node_counts(model, view, X, y, n_features):
         raise ValueError(f"X must have shape (n_samples, {n_features}); got {Xa.shape}.")
     from crembo.students.export import to_sklearn  # export builds on this module
 
-    path = to_sklearn(model).tree_.decision_path(np.ascontiguousarray(Xa)).tocsc()
+    path = tree_decision_path(to_sklearn(model), np.ascontiguousarray(Xa)).tocsc()
     counts = np.diff(path.indptr)
     if y is None:
         return counts, None

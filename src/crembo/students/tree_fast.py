@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.tree._tree import Tree
+
+from crembo._compat import build_tree, fit_tree, tree_state, validate_params
 
 # Parameters that make the classifier's tree differ from the regressor's beyond the factor 2
 # of the impurity (pruning and impurity thresholds compare impurities to user constants).
@@ -62,16 +63,18 @@ class GiniRegressionTree(DecisionTreeClassifier):
 
     def fit(self, X, y, sample_weight=None, check_input=True):
         """Fit as ``DecisionTreeClassifier.fit`` does (grown as a regressor when it can)."""
-        self._validate_params()
+        validate_params(self)
         return self._fit(X, y, sample_weight=sample_weight, check_input=check_input)
 
+    # scikit-learn's fit (and a forest fitting its members) calls this private hook
     def _fit(self, X, y, sample_weight=None, check_input=True, missing_values_in_feature_mask=None):
         Y = np.asarray(y)
         if not (grows_as_regressor(self) and _binary_columns(Y)):
             return super()._fit(X, y, sample_weight, check_input, missing_values_in_feature_mask)
         params = {k: getattr(self, k) for k in _SHARED}
         reg = DecisionTreeRegressor(criterion="squared_error", **params)
-        reg._fit(
+        fit_tree(
+            reg,
             X,
             Y.astype(np.float64),
             sample_weight=sample_weight,
@@ -94,18 +97,19 @@ def _binary_columns(Y) -> bool:
 def _as_classifier(clf, reg, Y):
     """Give ``clf`` the fitted nodes of ``reg`` in the classifier's form (P(0), P(1))."""
     n_outputs = 1 if Y.ndim == 1 else Y.shape[1]
-    state = reg.tree_.__getstate__()
+    state = tree_state(reg)
     p1 = state["values"][:, :, 0]
     nodes = state["nodes"].copy()
     nodes["impurity"] *= 2.0  # Gini of a 0/1 output is twice its variance
-    tree = Tree(reg.n_features_in_, np.full(n_outputs, 2, dtype=np.intp), n_outputs)
-    tree.__setstate__(
+    tree = build_tree(
+        reg.n_features_in_,
+        np.full(n_outputs, 2, dtype=np.intp),
         {
             "max_depth": state["max_depth"],
             "node_count": state["node_count"],
             "nodes": nodes,
-            "values": np.ascontiguousarray(np.stack([1.0 - p1, p1], axis=2)),
-        }
+            "values": np.stack([1.0 - p1, p1], axis=2),
+        },
     )
     classes = np.array([0, 1], dtype=Y.dtype)
     clf.n_features_in_ = reg.n_features_in_
