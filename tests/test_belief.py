@@ -1,5 +1,8 @@
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
+from sklearn.datasets import load_iris
 from sklearn.ensemble import BaggingClassifier, ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.neighbors import KNeighborsClassifier
@@ -116,3 +119,74 @@ def test_teacher_without_proba_or_votes_is_a_type_error(wine):
         )
     with pytest.raises(ValueError, match="kind"):
         belief_from(LogisticRegression(), X, kind="soft")
+
+
+# ------------------------------------------------------------------ bad input
+# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
+# end to end (tests/cli/test_bad_input.py holds the commands' cases).
+
+
+X, Y = load_iris(return_X_y=True)
+
+
+def forest(n=10):
+    return RandomForestClassifier(n, max_depth=4, random_state=0)
+
+
+TEACHER = forest().fit(X, Y)
+BELIEF = belief_from(TEACHER, X)
+
+
+def with_value(value, row=3, col=1):
+    Z = X.copy()
+    Z[row, col] = value
+    return Z
+
+
+@dataclass
+class Case:
+    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
+    return normally (then ``call`` does its own checks)."""
+
+    call: object
+    exc: type | None = None
+    match: str | None = None
+
+
+PY_CASES = {
+    # belief_from
+    "belief_from-empty": Case(
+        lambda f, t: belief_from(TEACHER, np.empty((0, 4))), ValueError, "no rows"
+    ),
+    "belief_from-1d": Case(lambda f, t: belief_from(TEACHER, X[0]), ValueError, "2-D"),
+    "belief_from-other-columns": Case(
+        lambda f, t: belief_from(TEACHER, X[:, :3]), ValueError, "3 features.*expects 4"
+    ),
+    "belief_from-inf": Case(
+        lambda f, t: belief_from(TEACHER, with_value(np.inf)), ValueError, "infinity"
+    ),
+    "belief_from-nan-works": Case(
+        lambda f, t: np.testing.assert_allclose(belief_from(TEACHER, with_value(np.nan)).sum(1), 1)
+    ),
+    "belief_from-unfitted": Case(lambda f, t: belief_from(forest(), X), ValueError, "not fitted"),
+    "belief_from-array-not-summing-to-one": Case(
+        lambda f, t: belief_from(BELIEF * 2, X), ValueError, "do not sum to 1"
+    ),
+    "belief_from-array-negative": Case(
+        lambda f, t: belief_from([[-0.5, 1.5]], None), ValueError, "negative"
+    ),
+    "belief_from-array-nan": Case(
+        lambda f, t: belief_from([[np.nan, 1.0]], None), ValueError, "not finite"
+    ),
+    "belief_from-kind": Case(lambda f, t: belief_from(TEACHER, X, kind="soft"), ValueError, "kind"),
+}
+
+
+@pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
+def test_python_entry_points(case, tmp_path):
+    files = None  # these cases read no input file
+    if case.exc is None:
+        case.call(files, tmp_path)
+        return
+    with pytest.raises(case.exc, match=case.match):
+        case.call(files, tmp_path)

@@ -1,6 +1,7 @@
 """Loaders: the shared UCI files, scikit-learn's sets, any CSV, and their errors."""
 
 import importlib.util
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -222,3 +223,89 @@ def test_suite_csv_from_another_folder(tmp_path):
     assert ds.X.shape == (150, 2) and ds.feature_names == ["bl", "nh"]
     with pytest.raises(ValueError, match="has no row 'beps'"):
         load("beps", data_dir=tmp_path)
+
+
+# ------------------------------------------------------------------ bad input
+# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
+# end to end (tests/cli/test_bad_input.py holds the commands' cases).
+
+TARGET = "target"  # the label column of conftest's bad_input_files
+
+
+@dataclass
+class Case:
+    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
+    return normally (then ``call`` does its own checks)."""
+
+    call: object
+    exc: type | None = None
+    match: str | None = None
+
+
+PY_CASES = {
+    # loaders
+    "load-unknown-name": Case(
+        lambda f, t: datasets.load("nope"), ValueError, "unknown data set 'nope'"
+    ),
+    "load-data-dir-not-a-folder": Case(
+        lambda f, t: datasets.load("heart", data_dir=t / "nowhere"), ValueError, "data_dir"
+    ),
+    "load_csv-missing-file": Case(
+        lambda f, t: datasets.load_csv(f["missing"], TARGET), FileNotFoundError, "missing.csv"
+    ),
+    "load_csv-a-folder": Case(
+        lambda f, t: datasets.load_csv(t, TARGET), FileNotFoundError, "does not exist"
+    ),
+    "load_csv-empty-file": Case(
+        lambda f, t: datasets.load_csv(f["empty"], TARGET), ValueError, "not a readable CSV"
+    ),
+    "load_csv-header-only": Case(
+        lambda f, t: datasets.load_csv(f["header"], TARGET), ValueError, "0 data rows"
+    ),
+    "load_csv-binary": Case(
+        lambda f, t: datasets.load_csv(f["binary"], TARGET), ValueError, "not a readable CSV"
+    ),
+    "load_csv-zip": Case(
+        lambda f, t: datasets.load_csv(f["zip"], TARGET), ValueError, "not a readable CSV"
+    ),
+    "load_csv-ragged": Case(
+        lambda f, t: datasets.load_csv(f["ragged"], TARGET), ValueError, "not a readable CSV"
+    ),
+    "load_csv-no-target-column": Case(
+        lambda f, t: datasets.load_csv(f["iris"], "colour"), ValueError, "no column 'colour'"
+    ),
+    "load_csv-unlabelled-row": Case(
+        lambda f, t: datasets.load_csv(f["nolabel"], TARGET), ValueError, "missing in 1 row"
+    ),
+    "load_csv-inf": Case(
+        lambda f, t: datasets.load_csv(f["inf"], TARGET), ValueError, "'sepal width' holds infinity"
+    ),
+    "load_csv-text-column-one-hot": Case(
+        lambda f, t: _check_one_hot(datasets.load_csv(f["text"], TARGET))
+    ),
+    "load_csv-nan-kept": Case(
+        lambda f, t: np.testing.assert_equal(
+            np.isnan(datasets.load_csv(f["nan"], TARGET).X).sum(), 30
+        )
+    ),
+}
+
+
+def _check_one_hot(data):
+    assert "colour=red" in data.feature_names and "colour=blue" in data.feature_names
+    rows = np.isnan(data.X[:, data.feature_names.index("colour=red")])
+    assert rows.sum() == 1  # the missing category is missing, not "none of them"
+
+
+@pytest.fixture
+def files(bad_input_files):
+    return bad_input_files  # built once per session in conftest.py
+
+
+@pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
+def test_python_entry_points(case, files, tmp_path):
+    if case.exc is None:
+        case.call(files, tmp_path)
+        return
+    with pytest.raises(case.exc, match=case.match):
+        case.call(files, tmp_path)

@@ -1,7 +1,17 @@
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
+from sklearn.datasets import load_iris
+from sklearn.ensemble import RandomForestClassifier
 
-from crembo import allowed_labels, candidate_thresholds, empirical_depth, pointwise_depth
+from crembo import (
+    allowed_labels,
+    belief_from,
+    candidate_thresholds,
+    empirical_depth,
+    pointwise_depth,
+)
 from crembo.belief import votes_to_belief
 from crembo.depth import clip_belief
 
@@ -79,3 +89,101 @@ def test_epsilon_clipping():
 def test_bad_input_names_the_problem(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ------------------------------------------------------------------ bad input
+# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
+# end to end (tests/cli/test_bad_input.py holds the commands' cases).
+
+
+X, Y = load_iris(return_X_y=True)
+
+
+def forest(n=10):
+    return RandomForestClassifier(n, max_depth=4, random_state=0)
+
+
+TEACHER = forest().fit(X, Y)
+IRIS_BELIEF = belief_from(TEACHER, X)
+
+
+@dataclass
+class Case:
+    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
+    return normally (then ``call`` does its own checks)."""
+
+    call: object
+    exc: type | None = None
+    match: str | None = None
+
+
+PY_CASES = {
+    # empirical_depth
+    "empirical_depth-empty": Case(
+        lambda f, t: empirical_depth([], np.empty((0, 3))), ValueError, "at least one row"
+    ),
+    "empirical_depth-mismatched-lengths": Case(
+        lambda f, t: empirical_depth([0, 1], IRIS_BELIEF), ValueError, "one entry per belief row"
+    ),
+    "empirical_depth-not-summing-to-one": Case(
+        lambda f, t: empirical_depth([0], [[0.2, 0.2]]), ValueError, "do not sum to 1"
+    ),
+    "empirical_depth-negative": Case(
+        lambda f, t: empirical_depth([0], [[-0.5, 1.5]]), ValueError, "negative"
+    ),
+    "empirical_depth-nan": Case(
+        lambda f, t: empirical_depth([0], [[np.nan, 1]]), ValueError, "not finite"
+    ),
+    "empirical_depth-class-out-of-range": Case(
+        lambda f, t: empirical_depth([2], [[0.5, 0.5]]), ValueError, "outside 0..1"
+    ),
+    "empirical_depth-not-indices": Case(
+        lambda f, t: empirical_depth([0.5], [[0.5, 0.5]]), ValueError, "integers"
+    ),
+    # allowed_labels
+    "allowed_labels-not-summing-to-one": Case(
+        lambda f, t: allowed_labels([[0.2, 0.2]], 0.1), ValueError, "do not sum to 1"
+    ),
+    "allowed_labels-negative": Case(
+        lambda f, t: allowed_labels([[-0.5, 1.5]], 0.1), ValueError, "negative"
+    ),
+    "allowed_labels-nan": Case(
+        lambda f, t: allowed_labels([[np.nan, 1]], 0.1), ValueError, "not finite"
+    ),
+    "allowed_labels-nan-threshold": Case(
+        lambda f, t: allowed_labels(IRIS_BELIEF, np.nan), ValueError, "threshold"
+    ),
+    "allowed_labels-text-threshold": Case(
+        lambda f, t: allowed_labels(IRIS_BELIEF, "0.5"), TypeError, "threshold"
+    ),
+    # candidate_thresholds
+    "candidate_thresholds-negative": Case(
+        lambda f, t: candidate_thresholds([[-0.5, 1.5]]), ValueError, "negative"
+    ),
+    "candidate_thresholds-nan": Case(
+        lambda f, t: candidate_thresholds([[np.nan, 1]]), ValueError, "not finite"
+    ),
+    "candidate_thresholds-1d": Case(
+        lambda f, t: candidate_thresholds([0.5, 0.5]), ValueError, "2-D"
+    ),
+    "candidate_thresholds-max-1": Case(
+        lambda f, t: candidate_thresholds(IRIS_BELIEF, max_candidates=1),
+        ValueError,
+        "max_candidates",
+    ),
+    "candidate_thresholds-max-text": Case(
+        lambda f, t: candidate_thresholds(IRIS_BELIEF, max_candidates="10"),
+        ValueError,
+        "max_candidates",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
+def test_python_entry_points(case, tmp_path):
+    files = None  # these cases read no input file
+    if case.exc is None:
+        case.call(files, tmp_path)
+        return
+    with pytest.raises(case.exc, match=case.match):
+        case.call(files, tmp_path)

@@ -1,9 +1,12 @@
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.model_selection import cross_val_score, train_test_split
@@ -11,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
+import crembo
 from crembo import CREMBOClassifier, MEMOClassifier, SurrogateClassifier, belief_from
 from crembo.belief import votes_to_belief
 from crembo.selection import Halving, HoldOut, KFoldOneSE
@@ -334,3 +338,247 @@ def test_strategy_parameters_clone_and_set(wine_split):
     assert copy.selection == KFoldOneSE(3) and copy.selection is not model.selection
     copy.set_params(selection=Halving())
     assert copy.get_params()["selection"] == Halving()
+
+
+# ------------------------------------------------------------------ bad input
+# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
+# end to end (tests/cli/test_bad_input.py holds the commands' cases).
+
+
+X, Y = load_iris(return_X_y=True)
+
+
+def forest(n=10):
+    return RandomForestClassifier(n, max_depth=4, random_state=0)
+
+
+TEACHER = forest().fit(X, Y)
+BELIEF = belief_from(TEACHER, X)
+
+
+def with_value(value, row=3, col=1):
+    Z = X.copy()
+    Z[row, col] = value
+    return Z
+
+
+class OneDimensionalOnly(DecisionTreeClassifier):
+    """A tree that claims multi-output support but refuses 2-D targets."""
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        if np.ndim(y) > 1:
+            raise ValueError("OneDimensionalOnly takes 1-D targets only")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class NoProba(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+class Majority(ClassifierMixin, BaseEstimator):
+    """A learner for 1-D targets only (no multi-output tag): wrapped per class by crembo."""
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError("Majority: 1-D y only")
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.p_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.p_, (len(X), 1))
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+@dataclass
+class Case:
+    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
+    return normally (then ``call`` does its own checks)."""
+
+    call: object
+    exc: type | None = None
+    match: str | None = None
+
+
+def _round_trip(make, Xfit):
+    def call(files, tmp):
+        model = make().fit(Xfit, Y)
+        pred = model.predict(Xfit)
+        assert set(np.unique(pred)) <= set(np.unique(Y))
+        crembo.save(model, tmp / "m.skops")
+        again = crembo.load(tmp / "m.skops")
+        np.testing.assert_array_equal(again.predict(Xfit), pred)
+
+    return call
+
+
+NAN_X = X.copy()
+NAN_X[::7, 1] = np.nan
+NAN_X[5, :] = np.nan  # a row with no value at all
+
+
+def _estimator_cases(name, make):
+    nan_X = NAN_X
+    fewer = forest().fit(X[Y < 2], Y[Y < 2])
+    more_y = Y.copy()
+    more_y[:5] = 7  # the teacher knows a class y never has
+    more = forest().fit(X, more_y)
+    return {
+        f"{name}-empty": Case(
+            lambda f, t: make().fit(np.empty((0, 4)), []), ValueError, "0 sample"
+        ),
+        f"{name}-one-row": Case(lambda f, t: make().fit(X[:1], Y[:1]), ValueError, "one class"),
+        f"{name}-one-class": Case(lambda f, t: make().fit(X[:50], Y[:50]), ValueError, "one class"),
+        f"{name}-mismatched-lengths": Case(
+            lambda f, t: make().fit(X, Y[:-1]), ValueError, "inconsistent numbers of samples"
+        ),
+        f"{name}-inf-fit": Case(
+            lambda f, t: make().fit(with_value(np.inf), Y), ValueError, "infinity"
+        ),
+        f"{name}-inf-predict": Case(
+            lambda f, t: make().fit(X, Y).predict(with_value(-np.inf)), ValueError, "infinity"
+        ),
+        f"{name}-predict-other-columns": Case(
+            lambda f, t: make().fit(X, Y).predict(X[:, :3]), ValueError, "3 features"
+        ),
+        f"{name}-text-features": Case(
+            lambda f, t: make().fit(np.full((150, 4), "a"), Y), ValueError, "convert string"
+        ),
+        f"{name}-nan-end-to-end": Case(_round_trip(make, nan_X)),
+        f"{name}-labels-teacher-never-saw": Case(
+            lambda f, t: type(make())(fewer).fit(X, Y), ValueError, r"never saw: \[2\]"
+        ),
+        f"{name}-teacher-of-more-classes": Case(
+            lambda f, t: np.testing.assert_array_equal(
+                type(make())(more, random_state=0).fit(X, Y).classes_, [0, 1, 2, 7]
+            )
+        ),
+    }
+
+
+def _belief_cases(name, make):
+    def bad(edit):
+        b = BELIEF.copy()
+        edit(b)
+        return lambda f, t: make().fit(X, Y, belief=b)
+
+    def neg(b):
+        b[0, :2] = [-0.1, b[0, 1] + b[0, 0] + 0.1]
+
+    return {
+        f"{name}-belief-not-summing-to-one": Case(
+            bad(lambda b: b.__imul__(0.5)), ValueError, "do not sum to 1"
+        ),
+        f"{name}-belief-negative": Case(bad(neg), ValueError, "negative"),
+        f"{name}-belief-nan": Case(
+            bad(lambda b: b.__setitem__((4, 0), np.nan)), ValueError, "not finite"
+        ),
+        f"{name}-belief-other-class-count": Case(
+            lambda f, t: make().fit(X, Y, belief=np.full((150, 4), 0.25)), ValueError, "4 columns"
+        ),
+        f"{name}-belief-other-row-count": Case(
+            lambda f, t: make().fit(X, Y, belief=BELIEF[:-1]), ValueError, "149 rows"
+        ),
+    }
+
+
+def crembo_with(**kw):
+    return lambda: CREMBOClassifier(forest(), random_state=0, n_jobs=1, **kw)
+
+
+PY_CASES = {
+    **_estimator_cases("CREMBO", crembo_with()),
+    **_estimator_cases("MEMO", lambda: MEMOClassifier(forest(), random_state=0)),
+    **_estimator_cases("VT", lambda: SurrogateClassifier(forest(), random_state=0)),
+    **{
+        f"CREMBO-nan-end-to-end-{k}": Case(_round_trip(crembo_with(**kw), NAN_X))
+        for k, kw in {
+            "robust-preset": {"preset": "robust"},
+            "augment": {"augment": 0.5},
+            "halving-search": {"search": "halving"},
+            "threshold-cv": {"threshold_cv": 3},
+        }.items()
+    },
+    **_belief_cases("CREMBO", lambda: CREMBOClassifier(None, random_state=0)),
+    **_belief_cases("MEMO", lambda: MEMOClassifier(None, random_state=0)),
+    "CREMBO-delta-0": Case(lambda f, t: crembo_with(delta=0)().fit(X, Y), ValueError, "delta"),
+    "CREMBO-delta-negative": Case(
+        lambda f, t: crembo_with(delta=-2)().fit(X, Y), ValueError, "delta"
+    ),
+    "CREMBO-delta-fraction": Case(
+        lambda f, t: crembo_with(delta=0.5)().fit(X, Y), ValueError, "delta"
+    ),
+    "CREMBO-validation-0": Case(
+        lambda f, t: crembo_with(validation_size=0)().fit(X, Y), ValueError, "validation_size"
+    ),
+    "CREMBO-validation-1": Case(
+        lambda f, t: crembo_with(validation_size=1)().fit(X, Y), ValueError, "validation_size"
+    ),
+    "CREMBO-validation-too-small-for-classes": Case(
+        lambda f, t: crembo_with(validation_size=0.01, preset="paper")().fit(X, Y),
+        ValueError,
+        "too few for the 3 classes",
+    ),
+    "CREMBO-validation-too-small-rows": Case(
+        lambda f, t: crembo_with(preset="paper")().fit(
+            X[[0, 1, 50, 51, 100, 101]], Y[[0, 1, 50, 51, 100, 101]]
+        ),
+        ValueError,
+        "validation_size",
+    ),
+    "CREMBO-too-few-rows-for-threshold-cv": Case(
+        lambda f, t: crembo_with()().fit(X[[0, 50, 100, 101]], Y[[0, 50, 100, 101]]),
+        ValueError,
+        r"n_splits=5\) needs at least 5 labelled rows",
+    ),
+    "CREMBO-student-refusing-multilabel": Case(
+        lambda f, t: CREMBOClassifier(forest(), OneDimensionalOnly(max_depth=3)).fit(X, Y),
+        ValueError,
+        "could not be fitted to the allowed labels.*1-D targets only",
+    ),
+    "CREMBO-student-without-predict-proba": Case(
+        lambda f, t: CREMBOClassifier(forest(), NoProba()).fit(X, Y), TypeError, "predict_proba"
+    ),
+    "CREMBO-student-1d-only-is-wrapped": Case(
+        lambda f, t: CREMBOClassifier(forest(), Majority(), random_state=0).fit(X, Y).predict(X)
+    ),
+    "CREMBO-teacher-of-other-feature-count": Case(
+        lambda f, t: CREMBOClassifier(forest().fit(X[:, :3], Y)).fit(X, Y),
+        ValueError,
+        "4 features, but the teacher expects 3",
+    ),
+    "VT-teacher-of-other-feature-count": Case(
+        lambda f, t: SurrogateClassifier(forest().fit(X[:, :3], Y)).fit(X, Y),
+        ValueError,
+        "4 features",
+    ),
+    "CREMBO-nan-with-a-student-refusing-nan": Case(
+        lambda f, t: CREMBOClassifier(forest(), LogisticRegression()).fit(with_value(np.nan), Y),
+        ValueError,
+        "student: LogisticRegression could not be fitted.*NaN",
+    ),
+    "CREMBO-student-not-an-estimator": Case(
+        lambda f, t: CREMBOClassifier(forest(), "tree").fit(X, Y), TypeError, "student"
+    ),
+    "CREMBO-teacher-not-a-classifier": Case(
+        lambda f, t: CREMBOClassifier("forest").fit(X, Y), TypeError, "teacher"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
+def test_python_entry_points(case, tmp_path):
+    files = None  # these cases read no input file
+    if case.exc is None:
+        case.call(files, tmp_path)
+        return
+    with pytest.raises(case.exc, match=case.match):
+        case.call(files, tmp_path)
