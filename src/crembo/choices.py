@@ -1,7 +1,8 @@
 """The names the command line offers, kept free of heavy imports so ``crembo --help`` is fast.
 
-:mod:`crembo.baselines` builds what these names stand for; :mod:`crembo.config` holds the
-presets (``tests/test_imports.py`` checks that the names here match them).
+:mod:`crembo.experiments.methods` and :mod:`crembo.teachers` build what these names stand for;
+:mod:`crembo.config` holds the presets (``tests/test_imports.py`` checks that the names here
+match them).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each wraps its library (``pip install 'crembo[peers]'``) with the settings its documentation
 recommends, takes the same imputed training rows as every method of the experiments, and is
-registered in :data:`crembo.baselines.METHODS` (``STreeD``, ``STreeD-VT``, ``GOSDT``,
+named in :data:`crembo.experiments.methods.METHODS` (``STreeD``, ``STreeD-VT``, ``GOSDT``,
 ``HSTree``, ``FIGS``). After ``fit`` each has ``status_``: ``"ok"``, or ``"time limit"`` when
 the solver stopped at its time limit and returned its best tree so far (the experiments record
 that status and keep the tree's predictions); a solver that stops without any tree raises
@@ -560,7 +560,7 @@ def _built(make, *modules):
     return build
 
 
-#: name -> builder(teacher, student, random_state) of the peers, registered in METHODS.
+#: name -> builder(teacher, student, random_state) of the peers, part of experiments' METHODS.
 PEERS = {
     "STreeD": _built(lambda t, s, rs: STreeDPeer(random_state=rs), "pystreed"),
     "STreeD-VT": _built(lambda t, s, rs: STreeDPeer(t, random_state=rs), "pystreed"),
