@@ -21,7 +21,7 @@ from crembo.report import (
     tree_splits,
     write_report,
 )
-from crembo.students.tree import n_leaves, tree_rules, tree_view
+from crembo.students.tree import tree_leaves, tree_rules, tree_view
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -51,14 +51,14 @@ def test_plain_tree_and_surrogate(wine):
     view = tree_view(tree)
     np.testing.assert_array_equal(view.predicted[tree.apply(X)], tree.predict(X))
     vt = SurrogateClassifier(RandomForestClassifier(10, random_state=0), random_state=0).fit(X, y)
-    assert n_leaves(vt) == vt.student_.get_n_leaves()
+    assert tree_leaves(vt) == vt.student_.get_n_leaves()
     assert "predict" in tree_rules(vt)
 
 
 def test_rules_name_features_and_classes(fitted, wine):
     rules = tree_rules(fitted, wine.feature_names, wine.target_names, merge=False)
-    assert rules.count("predict ") == n_leaves(fitted)
-    assert n_leaves(fitted) == fitted.student_.estimator_.get_n_leaves()
+    assert rules.count("predict ") == tree_leaves(fitted)
+    assert tree_leaves(fitted) == fitted.student_.estimator_.get_n_leaves()
     used = {wine.feature_names[f] for f in tree_view(fitted).feature if f >= 0}
     assert all(f"if {name} <=" in rules for name in used)
     assert any(f"predict {c}" in rules for c in wine.target_names)
@@ -85,7 +85,7 @@ def test_merging_collapses_splits_with_one_class():
 def test_constant_student_is_one_leaf():
     X = np.zeros((4, 2))
     student = AllowedLabelClassifier(DecisionTreeClassifier()).fit(X, np.array([[0, 1]] * 4))
-    assert n_leaves(student) == 1
+    assert tree_leaves(student) == 1
     assert tree_rules(student, class_names=["a", "b"]).startswith("predict b")
 
 

@@ -9,7 +9,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from crembo import CREMBOClassifier
-from crembo.students.tree import describe, n_leaves, rules, tree_rules
+from crembo.students.tree import describe, rules, tree_leaves, tree_rules
 
 pd = pytest.importorskip("pandas")
 
@@ -149,9 +149,9 @@ def test_describe_and_tree_rules():
     text = describe(model)
     first, rest = text.split("\n", 1)
     assert first.startswith("CREMBOClassifier: a tree of depth") and "θ =" in first
-    assert f"with {n_leaves(model)} leaves" in first
+    assert f"with {tree_leaves(model)} leaves" in first
     assert rest == rules(model)
-    assert tree_rules(model, merge=False).count("predict ") == n_leaves(model)
+    assert tree_rules(model, merge=False).count("predict ") == tree_leaves(model)
 
 
 def test_bad_arguments_are_named():

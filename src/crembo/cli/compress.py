@@ -131,7 +131,7 @@ def compress(
     import numpy as np
 
     from crembo.report import print_evaluation, rules_text
-    from crembo.students.tree import n_leaves
+    from crembo.students.tree import tree_leaves
 
     start = time.perf_counter()
     if folds == 1:
@@ -198,7 +198,7 @@ def compress(
     console.print(
         f"CREMBO on {data} ({ds.X.shape[0]} rows, {ds.X.shape[1]} features, {len(classes)} "
         f"classes): MEMO θ* = {model.memo_threshold_:.3f}, chosen θ = {model.threshold_:.3f}, "
-        f"measured depth = {model.depth_:.3f}, {n_leaves(model)} leaves."
+        f"measured depth = {model.depth_:.3f}, {tree_leaves(model)} leaves."
     )
     print_evaluation(console, evaluation)
     console.print("\n[bold]The student's rules[/bold] (fitted on all rows):")

@@ -102,8 +102,12 @@ def tree_view(model) -> TreeView:
     )
 
 
-def n_leaves(model) -> int:
-    """Number of leaves of a tree student (1 for a constant student)."""
+def tree_leaves(model) -> int:
+    """Number of leaves of a tree student (1 for a constant student).
+
+    For any model (forests summed, NaN without trees), as the experiments record it, see
+    :func:`crembo.metrics.n_leaves`.
+    """
     return tree_view(model).n_leaves
 
 
