@@ -198,13 +198,9 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
         node = np.zeros(X.shape[0], dtype=np.intp)
         rows = np.arange(X.shape[0])
         for _ in range(int(self.max_depth)):
-            f = self.feature_[node]
-            inner = f >= 0
+            node, inner = _descend(self, X, rows, node)
             if not inner.any():
                 break
-            go_left = X[rows, np.maximum(f, 0)] <= self.threshold_[node]
-            step = np.where(go_left, self.children_left_[node], self.children_right_[node])
-            node = np.where(inner, step, node)
         return node
 
     def _checked(self, X):
@@ -298,6 +294,15 @@ def _thresholds(x, n_thresholds) -> np.ndarray:
     return mids[np.unique(idx)]
 
 
+def _descend(tree, X, rows, node):
+    """Every row one level down (rows at a leaf stay): ``(next node, was at an inner node)``."""
+    f = tree.feature_[node]
+    inner = f >= 0
+    go_left = X[rows, np.maximum(f, 0)] <= tree.threshold_[node]
+    step = np.where(go_left, tree.children_left_[node], tree.children_right_[node])
+    return np.where(inner, step, node), inner
+
+
 def _node_means(tree, X, gain, w) -> np.ndarray:
     """Weighted mean of ``gain`` per node over the fitted rows (root mean where none reach)."""
     n_nodes = tree.feature_.size
@@ -312,14 +317,10 @@ def _node_means(tree, X, gain, w) -> np.ndarray:
         totals += np.column_stack(
             [np.bincount(node, weights=g * w, minlength=n_nodes) for g in gain.T]
         )
-        f = tree.feature_[node]
-        inner = f >= 0
+        node, inner = _descend(tree, X, rows, node)
         if not inner.any():
             break
-        go_left = X[rows, np.maximum(f, 0)] <= tree.threshold_[node]
-        step = np.where(go_left, tree.children_left_[node], tree.children_right_[node])
-        # rows already at a leaf are counted once: park them out of range afterwards
-        node = np.where(inner, step, node)
+        # rows already at a leaf are counted once: drop them from the walk
         done = ~inner
         if done.any():
             keep = ~done
