@@ -66,13 +66,30 @@ def test_flipped_labels_move_to_another_class_and_are_nested():
 
 @pytest.mark.parametrize(
     ("fractions", "expected"),
-    [((0.3, 0.1), (0.0, 0.1, 0.3)), ("0.2,0,0.2", (0.0, 0.2)), ([], (0.0,))],
+    [
+        ((0.3, 0.1), (0.0, 0.1, 0.3)),
+        ("0.2,0,0.2", (0.0, 0.2)),
+        ([], (0.0,)),
+        ((1 / 3,), (0.0, 0.3333333333)),  # what records.csv (%.10g) reads back
+    ],
 )
 def test_fractions_are_sorted_with_zero(fractions, expected):
     assert check_fractions(fractions) == expected
 
 
-@pytest.mark.parametrize("bad", [(0.1, 1.0), (-0.1,), "a,b", (np.nan,), [[0.1]]])
+def test_a_fraction_of_many_digits_is_resumed_and_summarized(tmp_path):
+    # records.csv keeps 10 significant digits: the protocol's fractions must be those
+    settings = {**TINY, "fractions": (1 / 3,)}
+    first = breakdown("iris", tmp_path, **settings, max_units=1)
+    assert first["units_done"] == 1
+    summary = breakdown("iris", tmp_path, **settings)  # resumes the records it wrote
+    assert summary["units_done"] == 2
+    for kind in KINDS:
+        assert set(summary["results"][kind]["0.333333"]) == set(METHOD_ORDER)
+        assert set(summary["headline"][kind]) == set(METHOD_ORDER)
+
+
+@pytest.mark.parametrize("bad", [(0.1, 1.0), (-0.1,), "a,b", (np.nan,), [[0.1]], (1 - 1e-12,)])
 def test_bad_fractions_are_refused(bad):
     with pytest.raises(ValueError, match="fractions"):
         BreakdownProtocol("iris", fractions=bad)

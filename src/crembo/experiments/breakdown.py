@@ -156,6 +156,9 @@ def check_fractions(fractions) -> tuple[float, ...]:
         raise ValueError(f"fractions: expected numbers in [0, 1); got {fractions!r}.") from None
     if values.ndim != 1 or not np.isfinite(values).all() or (values < 0).any():
         raise ValueError(f"fractions: expected numbers in [0, 1); got {fractions!r}.")
+    # to the 10 significant digits records.csv keeps (float_format="%.10g"), so that the
+    # fractions read back from it are the protocol's (1/3 would otherwise match no row)
+    values = np.array([float(f"{v:.10g}") for v in values])
     if (values >= 1).any():
         raise ValueError(f"fractions: each must be below 1; got {values.max()!r}.")
     return tuple(float(v) for v in np.unique(np.r_[0.0, values]))
