@@ -1,15 +1,15 @@
 """``crembo demo``: a forest compressed into depth-4 trees on a bundled data set, compared.
 
 The demo is a small experiment on the experiments' code: its methods are the experiments'
-named methods (teacher, BM, VT, CREMBO, CREMBO-robust) and its folds are built as the
-robustness and generalization protocols build theirs (shuffled stratified folds; a held-out
-share for the agreement), with one seed of its own per fold.
+named methods (:data:`crembo.experiments.methods.METHODS`: teacher, BM, VT, CREMBO,
+CREMBO-robust) and its folds the generalization and robustness protocols' units of one
+repeat (:func:`crembo.experiments.protocol.repeat_units`: shuffled stratified folds; a
+held-out 15 % for the agreement), seeded with the demo's seed.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 
 import typer
 
@@ -156,29 +156,31 @@ def _fit_methods(X, y, seed, methods=_METHODS) -> dict:
 
 def _demo_runs(X, y, seed, n_jobs, folds=_DEMO_FOLDS):
     """Fit every method on each accuracy fold and each agreement fold (in parallel)."""
-    import numpy as np
     from joblib import Parallel, delayed
-    from sklearn.model_selection import StratifiedKFold, train_test_split
 
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        # rare classes (arrhythmia) cannot be in every fold; the split still works
-        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-        jobs = [("accuracy", tr, te) for tr, te in cv.split(X, y)]
-        rest, test = train_test_split(
-            np.arange(y.size), test_size=_TEST_SIZE, stratify=_stratifiable(y), random_state=seed
-        )
-        jobs += [("agreement", rest[tr], test) for tr, _ in cv.split(X[rest], y[rest])]
+    from crembo.experiments.protocol import Protocol, repeat_units
+
+    # the experiments' splits (shuffled stratified folds; robustness holds out a test share),
+    # seeded with the demo's seed itself; each fold's models get seed + its index
+    settings = {
+        "dataset": "demo",
+        "folds": folds,
+        "repeats": 1,
+        "seed": seed,
+        "class_weight": "none",
+        "shuffle": True,
+        "test_size": _TEST_SIZE,
+        "methods": _METHODS,
+    }
+    jobs = [
+        (part, unit)
+        for part, experiment in (("accuracy", "generalization"), ("agreement", "robustness"))
+        for unit in repeat_units(Protocol(experiment, **settings), y, 0, seed)
+    ]
     return Parallel(n_jobs=n_jobs)(
-        delayed(_demo_fold)(part, X, y, tr, te, seed + i) for i, (part, tr, te) in enumerate(jobs)
+        delayed(_demo_fold)(part, X, y, unit.train, unit.test, seed + i)
+        for i, (part, unit) in enumerate(jobs)
     )
-
-
-def _stratifiable(y):
-    """Stratify the test split unless a class has a single row."""
-    import numpy as np
-
-    return y if np.unique(y, return_counts=True)[1].min() >= 2 else None
 
 
 def _demo_fold(part, X, y, train, test, seed):

@@ -160,19 +160,27 @@ def make_units(protocol: Protocol, y) -> list[Unit]:
     y = np.asarray(y)
     units = []
     for r in range(protocol.repeats):
-        seed = _repeat_seed(protocol.seed, r)
-        if protocol.experiment == "generalization":
-            rows, test_rows = np.arange(y.size), None
-        else:
-            counts = np.unique(y, return_counts=True)[1]
-            stratify = y if protocol.shuffle and counts.min() >= 2 else None
-            rows, test_rows = train_test_split(
-                np.arange(y.size),
-                test_size=protocol.test_size,
-                stratify=stratify,
-                random_state=seed,
-            )
-        for f, (tr, te) in enumerate(_kfold(protocol, y, rows, seed)):
-            test = rows[te] if test_rows is None else np.sort(test_rows)
-            units.append(Unit(r, f, rows[tr], test))
+        units += repeat_units(protocol, y, r, _repeat_seed(protocol.seed, r))
+    return units
+
+
+def repeat_units(protocol: Protocol, y, repeat: int, seed: int) -> list[Unit]:
+    """The units of one repeat, its splits seeded with ``seed`` (:func:`make_units` derives
+    one per repeat from the protocol's seed; ``crembo demo`` gives its own)."""
+    y = np.asarray(y)
+    if protocol.experiment == "generalization":
+        rows, test_rows = np.arange(y.size), None
+    else:
+        counts = np.unique(y, return_counts=True)[1]
+        stratify = y if protocol.shuffle and counts.min() >= 2 else None
+        rows, test_rows = train_test_split(
+            np.arange(y.size),
+            test_size=protocol.test_size,
+            stratify=stratify,
+            random_state=seed,
+        )
+    units = []
+    for f, (tr, te) in enumerate(_kfold(protocol, y, rows, seed)):
+        test = rows[te] if test_rows is None else np.sort(test_rows)
+        units.append(Unit(repeat, f, rows[tr], test))
     return units
