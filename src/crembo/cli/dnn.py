@@ -27,9 +27,10 @@ def dnn_command(
     dataset: Annotated[
         ImageSet,
         typer.Option(
-            help="Image set: digits (bundled, 8×8; CPU defaults), cifar10 (give --cifar-dir; "
-            "ResNet-18 teacher, LeNet-5 and MobileNetV2 students; meant for a GPU) or another "
-            "of crembo.experiments.dnn.DATASETS."
+            help="Image set: digits (bundled, 8×8; CPU defaults), digits4x4 (the digits "
+            "average-pooled to 4×4: a less sure teacher; same defaults), cifar10 (give "
+            "--cifar-dir; ResNet-18 teacher, LeNet-5 and MobileNetV2 students; meant for a "
+            "GPU) or another of crembo.experiments.dnn.DATASETS."
         ),
     ] = ImageSet("digits"),
     cifar_dir: Annotated[
@@ -60,6 +61,13 @@ def dnn_command(
         typer.Option(help="CREMBO sweep fits; δ = ceil((max_candidates - 1) / sweep_fits)."),
     ] = None,
     epsilon: Annotated[float | None, typer.Option(help="ε-clipping of the belief.")] = None,
+    validation_size: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of each unit's rows that choose CREMBO's threshold (default 0.1); it "
+            "must hold a row of every class, so tiny runs raise it."
+        ),
+    ] = None,
     max_epochs: Annotated[int | None, typer.Option(help="Epochs at most, per net.")] = None,
     patience: Annotated[int | None, typer.Option(help="Early-stopping patience.")] = None,
     max_rows: Annotated[
@@ -101,6 +109,7 @@ def dnn_command(
         "max_candidates": max_candidates,
         "sweep_fits": sweep_fits,
         "epsilon": epsilon,
+        "validation_size": validation_size,
         "max_epochs": max_epochs,
         "patience": patience,
         "max_rows": max_rows,
