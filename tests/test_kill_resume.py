@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,6 +141,24 @@ def _binary(text):
     return "\x00\xff" * 50
 
 
+@pytest.fixture(scope="session")
+def two_units_run(tmp_path_factory):
+    """``copy(experiment, out)``: a copy in ``out`` of the tiny run stopped after two units
+    (``--max-units 2``), which runs once per session; each case damages its own copy."""
+    done = {}
+
+    def copy(experiment, out):
+        if experiment not in done:
+            first_out = tmp_path_factory.mktemp(f"{experiment}_two_units") / "out"
+            first = _cli(*_tiny(first_out, experiment), "--max-units", "2")
+            assert first.exit_code == 0, first.output
+            done[experiment] = first_out
+        shutil.copytree(done[experiment], out)
+        return out
+
+    return copy
+
+
 @pytest.mark.parametrize("experiment", ["generalization", "breakdown"])
 @pytest.mark.parametrize(
     ("damage", "words"),
@@ -150,10 +169,10 @@ def _binary(text):
         (_binary, "left untouched"),
     ],
 )
-def test_damaged_records_are_refused_and_left_untouched(experiment, damage, words, tmp_path):
-    out = tmp_path / "out"
-    first = _cli(*_tiny(out, experiment), "--max-units", "2")
-    assert first.exit_code == 0, first.output
+def test_damaged_records_are_refused_and_left_untouched(
+    experiment, damage, words, tmp_path, two_units_run
+):
+    out = two_units_run(experiment, tmp_path / "out")
     records = _records_path(experiment, out)
     damaged = damage(records.read_text())
     records.write_text(damaged)
@@ -182,9 +201,8 @@ def test_foreign_files_in_out_are_refused(experiment, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["run.json"]
 
 
-def test_other_settings_in_out_are_refused(tmp_path):
-    out = tmp_path / "out"
-    assert _cli(*_tiny(out, "breakdown"), "--max-units", "1").exit_code == 0
+def test_other_settings_in_out_are_refused(tmp_path, two_units_run):
+    out = two_units_run("breakdown", tmp_path / "out")
     records = (out / "iris" / "records.csv").read_bytes()
     result = _cli(*_tiny(out, "breakdown"), "--seed", "5")
     assert result.exit_code == 1 and "seed" in result.stderr, result.output
