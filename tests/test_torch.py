@@ -284,10 +284,10 @@ def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
 
     import pandas as pd
 
-    from crembo.experiments.dnn import run_dnn
+    from crembo.experiments.dnn import BASELINES, run_dnn
     from crembo.experiments.store import RECORD_COLUMNS
 
-    p = _tiny_protocol()
+    p = _tiny_protocol(baselines=BASELINES)
     summary = run_dnn(p, tmp_path, device="cpu", progress=False)
     for name in ("records.csv", "summary.json", "summary.md", "run.json"):
         assert (tmp_path / name).is_file()
@@ -301,14 +301,37 @@ def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
     assert set(stored["methods"]) == set(p.methods)
     for e in stored["methods"].values():
         assert 0 <= e["mean"] <= 1 and 0 <= e["agreement"] <= 1
-    pairs = {f"{s}/{v}" for s in ("lenet5", "mlp") for v in ("CREMBO", "CREMBO-refit")}
-    assert set(stored["crembo_minus_kd"]) == pairs
-    assert "`mlp/CREMBO-refit` − KD" in (tmp_path / "summary.md").read_text()
-    # the refit student uses the threshold CREMBO chose
+    crembos = ("CREMBO", "CREMBO-paper", "CREMBO-refit")
+    pairs = {f"{s}/{v}" for s in ("lenet5", "mlp") for v in crembos}
+    assert set(stored["crembo_minus_kd"]) == pairs == set(stored["crembo_minus_kd_aug"])
+    md = (tmp_path / "summary.md").read_text()
+    assert "`mlp/CREMBO-refit` − KD:" in md and "`mlp/CREMBO` − KD-aug:" in md
+    # the refit student uses the threshold the paper's CREMBO chose
     by = rec.set_index(["fold", "method"])["threshold"]
-    assert by[(0, "mlp/CREMBO")] == by[(0, "mlp/CREMBO-refit")]
+    assert by[(0, "mlp/CREMBO-paper")] == by[(0, "mlp/CREMBO-refit")]
     again = run_dnn(p, tmp_path, device="cpu", progress=False)  # resumes: nothing to do
     assert again["methods"] == summary["methods"]
+
+
+def test_dnn_partial_run_resumes_to_the_records_of_one_run(tmp_path):
+    import pandas as pd
+
+    from crembo.experiments.dnn import run_dnn
+
+    p = _tiny_protocol(students=("mlp",), max_epochs=1, baselines=("BM", "CREMBO"))
+    whole = run_dnn(p, tmp_path / "whole", device="cpu", progress=False)
+    part = run_dnn(p, tmp_path / "part", device="cpu", progress=False, max_units=1)
+    assert part["units_done"] == 1 and not part["complete"]
+    # a unit whose predictions are lost is not done: it runs again
+    (tmp_path / "part" / "predictions" / "r000_f000.npy").unlink()
+    resumed = run_dnn(p, tmp_path / "part", device="cpu", progress=False)
+    assert resumed["complete"]
+    a, b = (
+        pd.read_csv(tmp_path / d / "records.csv").drop(columns="seconds") for d in ("whole", "part")
+    )
+    pd.testing.assert_frame_equal(a, b)
+    for m, e in whole["methods"].items():
+        assert resumed["methods"][m]["agreement"] == e["agreement"]
 
 
 def test_dnn_command_runs(tmp_path):
