@@ -38,9 +38,9 @@ def check_sklearn_version(version: str) -> None:
     # a pre-release of the first untested version (1.10.dev0) is untested too
     if not SKLEARN_MIN <= found < SKLEARN_BELOW:
         raise ImportError(
-            f"crembo needs {SKLEARN_REQUIREMENT} (it uses private scikit-learn names, see "
-            f"crembo._compat); scikit-learn {version} is installed. Install a version in "
-            f'that range: pip install "{SKLEARN_REQUIREMENT}".'
+            f"crembo needs {SKLEARN_REQUIREMENT} (the range it is tested with; it uses "
+            f"private scikit-learn names, see crembo._compat); scikit-learn {version} is "
+            f'installed. Install a version in that range: pip install "{SKLEARN_REQUIREMENT}".'
         )
 
 
@@ -63,11 +63,18 @@ from sklearn.tree._tree import Tree  # noqa: E402
 # takes any of them); the public sklearn.utils.safe_indexing was removed in 0.24.
 from sklearn.utils import _safe_indexing as safe_indexing  # noqa: E402
 
+# ------------------------------------------------------- public names of the lower bound
+# validate_data and get_tags are public since 1.6, the reason for SKLEARN_MIN; crembo imports
+# them from here so that an older scikit-learn meets the version check above rather than an
+# ImportError from whichever crembo module happens to be imported first.
+from sklearn.utils import get_tags  # noqa: E402
+
 # ---------------------------------------------------------------------- parameter checking
 # The constraint types of ``_parameter_constraints``: crembo's public estimators declare their
 # parameters the way scikit-learn's do, so that the messages (and estimator checks) match;
 # scikit-learn offers no public module for them.
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions  # noqa: E402
+from sklearn.utils.validation import validate_data  # noqa: E402
 
 __all__ = [
     "BaseForest",
@@ -83,12 +90,14 @@ __all__ = [
     "fit_tree",
     "fit_tree_unchecked",
     "forest_in_bag_indices",
+    "get_tags",
     "node_dtype",
     "safe_indexing",
     "tree_apply",
     "tree_decision_path",
     "tree_state",
     "tree_values",
+    "validate_data",
     "validate_params",
 ]
 

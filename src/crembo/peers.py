@@ -48,8 +48,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from crembo._compat import validate_data
 from crembo.datasets import MissingExtraError
 
 _MAX_SEED = np.iinfo(np.int32).max

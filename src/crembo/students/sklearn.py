@@ -25,11 +25,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import get_tags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from crembo._compat import fit_tree_unchecked, tree_apply, tree_values
+from crembo._compat import fit_tree_unchecked, get_tags, tree_apply, tree_values
 from crembo.students.shrinkage import check_shrinkage, shrink_tree_values
 
 # Learners that take multi-label targets although their tags do not say so.
