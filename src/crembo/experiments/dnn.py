@@ -3,22 +3,32 @@
 Protocol. In every repeat a test set is held out (``test_size`` of the rows, stratified;
 CIFAR-10 uses its official test batch), the rest is split into ``folds`` stratified folds,
 and each fold's training part is one *unit*: a teacher net is trained on it, then, for every
-student architecture, four students:
+student architecture, one student per method:
 
 - **BM**: cross-entropy on the true labels;
 - **VT**: cross-entropy on the teacher's predicted labels;
 - **KD**: soft targets at temperature τ (``kd_temperature``) scaled by τ², mixed with
   cross-entropy on the labels (``kd_alpha`` on the soft term);
-- **CREMBO**: :class:`crembo.CREMBOClassifier` with a
+- **KD-aug**: KD on the unit's rows plus teacher-labelled rows (``aug_shifts`` shifted
+  copies of each row, ``aug_mixup`` × n mixup rows; a copy keeps its source's label for the
+  hard term, a mixup row takes the teacher's argmax);
+- **CREMBO** (the default for nets, issue 15): :class:`crembo.CREMBOClassifier` whose
+  :class:`~crembo.nets.TorchAllowedLabelClassifier` student minimizes KD's soft term plus
+  ``crembo_beta`` × the allowed-label term (``crembo_loss``: the allowed set's softmax
+  likelihood) on the unit's rows and the same teacher-labelled rows as KD-aug (their belief
+  gives their allowed sets; they never score θ), belief temperature
+  ``crembo_belief_temperature``, ``crembo_candidates`` candidates, ``crembo_sweep_fits``,
+  refitted on all rows at the chosen θ (``crembo_refit``);
+- **CREMBO-paper**: :class:`crembo.CREMBOClassifier` with a
   :class:`~crembo.nets.TorchAllowedLabelClassifier` student, the belief being the teacher's
   ``softmax(logits / belief_temperature)`` on the training rows, ε-clipped, the candidate
   thresholds capped at ``max_candidates`` and the sweep step δ chosen from that cap so that
   the sweep fits at most ``sweep_fits + 1`` students (``δ = ceil((max_candidates - 1) /
   sweep_fits)``). ``validation_size`` of the unit's rows choose the threshold; the paper's
   CREMBO student never sees them;
-- **CREMBO-refit**: the same search, then the student refitted on all the unit's rows at the
-  chosen threshold (what ``CREMBOClassifier(refit=True)`` does; one more fit), so that it
-  trains on as many rows as BM, VT and KD.
+- **CREMBO-refit** (not run by default): the paper's search, then the student refitted on
+  all the unit's rows at the chosen threshold (what ``CREMBOClassifier(refit=True)`` does;
+  one more fit), so that it trains on as many rows as BM, VT and KD.
 
 Every net stops early on its own validation split (10 % of what it is fitted on), never on
 the test set. All models of a unit share the unit's seed (same initialization and batch
@@ -36,6 +46,7 @@ augmentation), meant for a GPU.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -44,7 +55,7 @@ from functools import partial
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from crembo._validation import check_fraction, check_ints, check_positive
+from crembo._validation import check_bool, check_fraction, check_ints, check_positive
 from crembo.depth import clip_belief
 from crembo.experiments.engine import Experiment, Tick, UnitResult, run
 from crembo.experiments.protocol import Unit, unit_seed
@@ -52,8 +63,12 @@ from crembo.experiments.store import STATUS_OK, RunStore, data_fingerprint
 from crembo.experiments.summary import summarize
 from crembo.metrics import pairwise_agreement
 
-BASELINES = ("BM", "VT", "KD", "CREMBO", "CREMBO-refit")
-CREMBO_VARIANTS = ("CREMBO", "CREMBO-refit")
+BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO", "CREMBO-paper", "CREMBO-refit")
+#: The methods run by default; CREMBO-refit (the paper's search, refitted) on demand.
+DEFAULT_BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO", "CREMBO-paper")
+CREMBO_VARIANTS = ("CREMBO", "CREMBO-paper", "CREMBO-refit")
+#: The allowed-label terms of the default CREMBO's student (``crembo_loss``).
+CREMBO_LOSSES = ("set", "bce")
 DATASETS = ("digits", "digits4x4", "cifar10")
 
 
@@ -67,7 +82,7 @@ class DNNProtocol:
     dataset: str = "digits"
     teacher: str = "convnet"
     students: tuple = ("lenet5", "mlp")
-    baselines: tuple = BASELINES
+    baselines: tuple = DEFAULT_BASELINES
     folds: int = 5
     repeats: int = 1
     test_size: float = 0.25
@@ -79,6 +94,15 @@ class DNNProtocol:
     max_candidates: int = 16
     sweep_fits: int = 4
     validation_size: float = 0.1
+    crembo_loss: str = "set"
+    crembo_beta: float = 1.0
+    crembo_belief_temperature: float = 1.0
+    crembo_candidates: int = 4
+    crembo_sweep_fits: int = 1
+    crembo_refit: bool = True
+    aug_shifts: int = 1
+    aug_max_shift: int = 1
+    aug_mixup: float = 0.0
     max_epochs: int = 60
     patience: int = 8
     batch_size: int = 64
@@ -110,6 +134,10 @@ class DNNProtocol:
                 "seed": 0,
                 "max_candidates": 2,
                 "sweep_fits": 1,
+                "crembo_candidates": 2,
+                "crembo_sweep_fits": 1,
+                "aug_shifts": 0,
+                "aug_max_shift": 1,
                 "max_epochs": 1,
                 "patience": 1,
                 "batch_size": 1,
@@ -117,7 +145,22 @@ class DNNProtocol:
         )
         for name in ("test_size", "validation_size"):
             check_fraction(name, getattr(self, name))
-        for name in ("belief_temperature", "kd_temperature", "teacher_lr", "student_lr"):
+        if self.crembo_loss not in CREMBO_LOSSES:
+            raise ValueError(
+                f"crembo_loss must be one of {CREMBO_LOSSES}; got {self.crembo_loss!r}."
+            )
+        for name in ("crembo_beta", "aug_mixup"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not (isinstance(v, numbers.Real) and v >= 0):
+                raise ValueError(f"{name} must be a number >= 0; got {v!r}.")
+        check_bool("crembo_refit", self.crembo_refit)
+        for name in (
+            "belief_temperature",
+            "crembo_belief_temperature",
+            "kd_temperature",
+            "teacher_lr",
+            "student_lr",
+        ):
             if not (name == "student_lr" and self.student_lr is None):
                 check_positive(name, getattr(self, name))
         if not 0 <= self.kd_alpha <= 1:
@@ -129,6 +172,16 @@ class DNNProtocol:
     def delta(self) -> int:
         """Sweep step from the candidate cap: at most ``sweep_fits + 1`` sweep fits."""
         return max(1, math.ceil((self.max_candidates - 1) / self.sweep_fits))
+
+    @property
+    def crembo_delta(self) -> int:
+        """The default CREMBO's sweep step: at most ``crembo_sweep_fits + 1`` sweep fits."""
+        return max(1, math.ceil((self.crembo_candidates - 1) / self.crembo_sweep_fits))
+
+    @property
+    def augments(self) -> bool:
+        """Whether KD-aug and CREMBO get teacher-labelled rows."""
+        return self.aug_shifts > 0 or self.aug_mixup > 0
 
     def lr_of(self, student: str) -> float:
         """Adam learning rate of a student net: ``student_lr``, or the net's default."""
@@ -151,6 +204,7 @@ class DNNProtocol:
             baselines=list(self.baselines),
             methods=list(self.methods),
             delta=self.delta,
+            crembo_delta=self.crembo_delta,
             splitter=f"StratifiedKFold(n_splits={self.folds}, shuffle=True, seed per repeat)",
         )
         return d
@@ -298,13 +352,32 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
     record("teacher", teacher, seconds, teacher.predict(Xte))
     vt_labels = classes[logits.argmax(axis=1)]
     clipped = clip_belief(belief, protocol.epsilon)
+    t0 = time.perf_counter()
+    aug = _teacher_rows(protocol, Xtr, ytr, logits, teacher, image_shape, seed)
+    aug_seconds = time.perf_counter() - t0  # counted in the KD-aug and CREMBO rows
     for s in protocol.students:
         kw = {**common, "lr": protocol.lr_of(s)}
         crembo, crembo_seconds = None, 0.0
         for b in protocol.baselines:
             t0 = time.perf_counter()
             extra = None
-            if b == "BM":
+            if b == "KD-aug":
+                model = TorchClassifier(
+                    s,
+                    loss="kd",
+                    temperature=protocol.kd_temperature,
+                    alpha=protocol.kd_alpha,
+                    **kw,
+                ).fit(aug["X"], aug["y"], teacher_logits=aug["logits"])
+                t0 -= aug_seconds
+            elif b == "CREMBO":
+                model = _crembo_for_nets(protocol, s, kw, teacher, Xtr, ytr, aug)
+                extra = {
+                    "threshold": float(model.threshold_),
+                    "memo_threshold": float(model.memo_threshold_),
+                }
+                t0 -= aug_seconds
+            elif b == "BM":
                 model = TorchClassifier(s, **kw).fit(Xtr, ytr)
             elif b == "VT":
                 model = TorchClassifier(s, **kw).fit(Xtr, vt_labels)
@@ -317,7 +390,7 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
                     **kw,
                 ).fit(Xtr, ytr, teacher_logits=logits)
             else:
-                if crembo is None:  # the refit variant reuses the search of the plain one
+                if crembo is None:  # the refit variant reuses the search of the paper's
                     crembo = CREMBOClassifier(
                         None,
                         TorchAllowedLabelClassifier(s, **kw),
@@ -338,10 +411,85 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
                     "threshold": float(crembo.threshold_),
                     "memo_threshold": float(crembo.memo_threshold_),
                 }
-            # both CREMBO rows include the search; the refit row its extra fit as well
-            seconds = time.perf_counter() - t0 + (crembo_seconds if b in CREMBO_VARIANTS else 0)
+            # both paper rows include the search; the refit row its extra fit as well
+            paper = b in ("CREMBO-paper", "CREMBO-refit")
+            seconds = time.perf_counter() - t0 + (crembo_seconds if paper else 0)
             record(f"{s}/{b}", model, seconds, _labels(model, Xte, classes), extra)
     return rows, np.asarray(preds)
+
+
+def _teacher_rows(protocol, Xtr, ytr, logits, teacher, image_shape, seed):
+    """The unit's rows plus teacher-labelled augmentation rows (KD-aug and CREMBO).
+
+    ``X``, ``logits`` (the teacher's on every row) and ``y`` (a shifted copy keeps its
+    source's label, a mixup row takes the teacher's argmax: KD-aug's hard term), ``n``
+    the number of the unit's own rows. Without augmentation, the unit's rows alone.
+    """
+    from crembo.nets import torch_logits
+    from crembo.nets.augment import teacher_augmented_rows
+
+    if not protocol.augments:
+        return {"X": Xtr, "y": ytr, "logits": logits, "n": ytr.size}
+    X_extra, source = teacher_augmented_rows(
+        Xtr,
+        image_shape,
+        shift_copies=protocol.aug_shifts,
+        max_shift=protocol.aug_max_shift,
+        mixup=protocol.aug_mixup,
+        random_state=np.random.RandomState(seed),
+    )
+    extra = torch_logits(teacher.module_, X_extra)
+    y_extra = np.where(
+        source >= 0, ytr[np.maximum(source, 0)], teacher.classes_[extra.argmax(axis=1)]
+    )
+    return {
+        "X": np.vstack([Xtr, X_extra]),
+        "y": np.concatenate([ytr, y_extra]),
+        "logits": np.vstack([logits, extra]),
+        "n": ytr.size,
+    }
+
+
+def _crembo_for_nets(protocol, student, kw, teacher, Xtr, ytr, aug):
+    """The default CREMBO for nets: KD's soft targets plus the allowed-set term.
+
+    A :class:`crembo.CREMBOClassifier` (``preset="paper"``, hold-out choice of θ, refitted
+    on all the unit's rows with ``crembo_refit``) whose torch student minimizes
+    ``kd_alpha · τ² · KL + crembo_beta · allowed(Y_θ)`` with the teacher's logits, the
+    belief ``softmax(logits / crembo_belief_temperature)`` on the unit's rows and on the
+    teacher-labelled rows (unlabelled for CREMBO: they train the student and count in the
+    depth, never in the choice of θ).
+    """
+    from crembo import CREMBOClassifier
+    from crembo.nets import TorchAllowedLabelClassifier
+    from crembo.nets.belief import softmax
+    from crembo.selection import HoldOut
+
+    net = TorchAllowedLabelClassifier(
+        student,
+        allowed_loss=protocol.crembo_loss,
+        teacher=teacher.module_,
+        temperature=protocol.kd_temperature,
+        alpha=protocol.kd_alpha,
+        beta=protocol.crembo_beta,
+        **kw,
+    )
+    n = aug["n"]
+    return CREMBOClassifier(
+        None,
+        net,
+        preset="paper",
+        delta=protocol.crembo_delta,
+        selection=HoldOut(protocol.validation_size, refit=protocol.crembo_refit),
+        epsilon=protocol.epsilon,
+        max_candidates=protocol.crembo_candidates,
+        random_state=kw["random_state"],
+    ).fit(
+        Xtr,
+        ytr,
+        X_unlabeled=aug["X"][n:] if aug["X"].shape[0] > n else None,
+        belief=softmax(aug["logits"], protocol.crembo_belief_temperature),
+    )
 
 
 def _labels(model, X, classes):
@@ -442,20 +590,24 @@ def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total) -> d
     table = records.pivot_table(
         index=["repeat", "fold"], columns="method", values="accuracy", aggfunc="first"
     )
-    summary["crembo_minus_kd"] = {}
-    pairs = [(s, v) for s in protocol.students for v in CREMBO_VARIANTS]
-    for s, v in pairs:
-        a, b = f"{s}/{v}", f"{s}/KD"
-        if a not in table or b not in table or not len(table):
-            continue
-        diff = (table[a] - table[b]).to_numpy()
-        summary["crembo_minus_kd"][a] = {
-            "mean": float(diff.mean()),
-            "std": float(diff.std()),
-            "crembo_better": int((diff > 1e-12).sum()),
-            "ties": int((np.abs(diff) <= 1e-12).sum()),
-            "kd_better": int((diff < -1e-12).sum()),
-        }
+    # CREMBO − KD-aug too: how much of a gain is the augmentation, how much the constraint
+    for key, kd in (("crembo_minus_kd", "KD"), ("crembo_minus_kd_aug", "KD-aug")):
+        summary[key] = {}
+        pairs = [(s, v) for s in protocol.students for v in CREMBO_VARIANTS]
+        for s, v in pairs:
+            a, b = f"{s}/{v}", f"{s}/{kd}"
+            if a not in table or b not in table or not len(table):
+                continue
+            diff = (table[a] - table[b]).to_numpy()
+            summary[key][a] = {
+                "mean": float(diff.mean()),
+                "std": float(diff.std()),
+                "crembo_better": int((diff > 1e-12).sum()),
+                "ties": int((np.abs(diff) <= 1e-12).sum()),
+                "kd_better": int((diff < -1e-12).sum()),
+            }
+    if not summary["crembo_minus_kd_aug"]:
+        del summary["crembo_minus_kd_aug"]  # no KD-aug run: the summary of before
     return summary
 
 
@@ -474,6 +626,15 @@ def dnn_markdown(summary: dict) -> str:
         f"δ={p['delta']}; KD τ={p['kd_temperature']}, α={p['kd_alpha']}; "
         f"{summary['units_done']}/{summary['units_total']} units done."
     )
+    if "CREMBO" in p["baselines"] or "KD-aug" in p["baselines"]:
+        head += (
+            f" CREMBO: KD soft term + {p.get('crembo_beta')} × {p.get('crembo_loss')} "
+            f"allowed-label term, belief T={p.get('crembo_belief_temperature')}, "
+            f"≤{p.get('crembo_candidates')} candidates, δ={p.get('crembo_delta')}, refit "
+            f"{p.get('crembo_refit')}; teacher-labelled rows (CREMBO, KD-aug): "
+            f"{p.get('aug_shifts')} shifted copies (≤{p.get('aug_max_shift')} px), mixup "
+            f"{p.get('aug_mixup')}."
+        )
     cols = ["method", "accuracy", "std", "agreement", "θ", "θ* (MEMO)", "mean depth", "seconds"]
     lines = [head, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for m, e in summary["methods"].items():
@@ -488,12 +649,13 @@ def dnn_markdown(summary: dict) -> str:
             _fmt(e["seconds_mean"], 1),
         ]
         lines.append("| " + " | ".join(row) + " |")
-    for s, d in summary.get("crembo_minus_kd", {}).items():
-        lines.append(
-            f"\n`{s}` − KD: {d['mean']:+.4f} ± {d['std']:.4f} accuracy (paired over "
-            f"units; CREMBO better in {d['crembo_better']}, ties {d['ties']}, KD better in "
-            f"{d['kd_better']})."
-        )
+    for key, kd in (("crembo_minus_kd", "KD"), ("crembo_minus_kd_aug", "KD-aug")):
+        for s, d in summary.get(key, {}).items():
+            lines.append(
+                f"\n`{s}` − {kd}: {d['mean']:+.4f} ± {d['std']:.4f} accuracy (paired over "
+                f"units; CREMBO better in {d['crembo_better']}, ties {d['ties']}, {kd} better "
+                f"in {d['kd_better']})."
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -4,8 +4,10 @@
   gradients, on the GPU when one is present. ``crembo.belief_from`` calls it for
   ``nn.Module`` teachers (``crembo.belief`` itself never imports torch).
 - :class:`TorchAllowedLabelClassifier`: a net fitted to ``Y_θ`` (per-class sigmoid, BCE,
-  empty rows ignored) with ``fits_allowed_labels = True``: the ``student`` of
+  empty rows ignored; or the allowed-set likelihood, with KD's soft targets on top when
+  given a ``teacher``) with ``fits_allowed_labels = True``: the ``student`` of
   :class:`crembo.CREMBOClassifier` as it is.
+- :mod:`crembo.nets.augment`: teacher-labelled shifted copies and mixup rows.
 - :class:`TorchClassifier`: BM / VT (cross-entropy) and KD (``loss="kd"``, τ and mix).
 - :mod:`crembo.nets.models`: TinyMLP, LeNet5, ConvNet, ResNet18, MobileNetV2.
 
@@ -31,7 +33,13 @@ measured and chose a ~100-line loop of our own instead, because skorch gets in t
 """
 
 from crembo.nets.belief import torch_belief, torch_logits
-from crembo.nets.losses import allowed_labels_loss, cross_entropy_loss, distillation_loss
+from crembo.nets.losses import (
+    allowed_labels_loss,
+    allowed_set_loss,
+    cross_entropy_loss,
+    distillation_loss,
+    distilled_allowed_loss,
+)
 from crembo.nets.models import MODULES, build_module
 from crembo.nets.students import TorchAllowedLabelClassifier, TorchClassifier
 
@@ -40,9 +48,11 @@ __all__ = [
     "TorchAllowedLabelClassifier",
     "TorchClassifier",
     "allowed_labels_loss",
+    "allowed_set_loss",
     "build_module",
     "cross_entropy_loss",
     "distillation_loss",
+    "distilled_allowed_loss",
     "torch_belief",
     "torch_logits",
 ]

@@ -1,6 +1,10 @@
 """Training losses: allowed labels (CREMBO), cross-entropy (BM, VT), distillation (KD).
 
 All take optional per-row weights and return a weighted mean over the rows that count.
+:func:`allowed_labels_loss` is the paper's per-class BCE on ``Y_θ``;
+:func:`allowed_set_loss` is the softmax likelihood of the allowed set, and
+:func:`distilled_allowed_loss` puts either on top of KD's soft-target term (CREMBO as a
+constraint on distillation, issue 15).
 """
 
 from __future__ import annotations
@@ -54,3 +58,52 @@ def distillation_loss(logits, teacher_logits, y, *, temperature=4.0, alpha=0.9, 
     kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(dim=1)
     ce = F.cross_entropy(logits, y, reduction="none")
     return _weighted_mean(alpha * tau**2 * kl + (1.0 - alpha) * ce, weight)
+
+
+def allowed_set_loss(logits, Y, weight=None):
+    """Negative log-likelihood of the allowed set: ``-log sum_{y in Y_θ} softmax(logits)_y``.
+
+    Per row ``logsumexp(logits) - logsumexp(logits[Y_θ])``: zero once the student puts all
+    its mass on allowed labels, however it spreads it among them (a one-label row is plain
+    cross-entropy). Rows with no allowed label contribute nothing.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, c)
+    Y : Tensor of shape (n, c), 0/1
+    weight : Tensor of shape (n,), optional
+    """
+    allowed = Y > 0
+    present = allowed.any(dim=1)
+    # an empty row would give -inf - (finite): mask it out before it can become NaN
+    masked = logits.masked_fill(~allowed, float("-inf"))
+    masked = torch.where(present[:, None], masked, logits)
+    per_row = torch.logsumexp(logits, dim=1) - torch.logsumexp(masked, dim=1)
+    return _weighted_mean(per_row, weight, present)
+
+
+#: The allowed-label terms by name (``allowed_loss`` of the torch CREMBO student).
+ALLOWED_LOSSES = {"bce": allowed_labels_loss, "set": allowed_set_loss}
+
+
+def soft_target_loss(logits, teacher_logits, *, temperature=4.0):
+    """Per row ``τ² · KL(softmax(t/τ) || softmax(s/τ))``: KD's soft term, no reduction."""
+    tau = float(temperature)
+    log_p_student = F.log_softmax(logits / tau, dim=1)
+    log_p_teacher = F.log_softmax(teacher_logits / tau, dim=1)
+    return tau**2 * (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(dim=1)
+
+
+def distilled_allowed_loss(
+    logits, Y, teacher_logits, *, temperature=4.0, alpha=0.9, beta=1.0, allowed="set", weight=None
+):
+    """KD's soft targets plus the allowed-label term: ``α·τ²·KL + β·allowed(Y_θ)``.
+
+    Weighted mean over all rows of ``alpha * τ² * KL(softmax(t/τ) || softmax(s/τ))``
+    plus ``beta`` times the weighted mean of the ``allowed`` term (``"set"``:
+    :func:`allowed_set_loss`, ``"bce"``: :func:`allowed_labels_loss`) over the rows with an
+    allowed label. It takes the place of KD's cross-entropy on the true labels: the student
+    is pushed into the teacher's allowed set rather than onto a label.
+    """
+    soft = _weighted_mean(soft_target_loss(logits, teacher_logits, temperature=temperature), weight)
+    return alpha * soft + beta * ALLOWED_LOSSES[allowed](logits, Y, weight)

@@ -29,7 +29,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from crembo.nets.belief import default_device, softmax, torch_logits
-from crembo.nets.losses import allowed_labels_loss, cross_entropy_loss, distillation_loss
+from crembo.nets.losses import (
+    ALLOWED_LOSSES,
+    cross_entropy_loss,
+    distillation_loss,
+    distilled_allowed_loss,
+)
 from crembo.nets.models import build_module
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -313,10 +318,39 @@ class TorchClassifier(ClassifierMixin, _TorchNet):
 class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
     """A torch net fitted to allowed labels ``Y_θ``: a CREMBO / MEMO student.
 
-    Per-class sigmoid outputs with binary cross-entropy; rows with no allowed label
-    contribute nothing. Predicts the class index with the largest logit, like
-    :class:`crembo.AllowedLabelClassifier`. Parameters as :class:`TorchClassifier` (without
-    the KD ones).
+    By default (the paper) per-class sigmoid outputs with binary cross-entropy; rows with no
+    allowed label contribute nothing. Predicts the class index with the largest logit, like
+    :class:`crembo.AllowedLabelClassifier`. Parameters as :class:`TorchClassifier`, plus:
+
+    Parameters
+    ----------
+    allowed_loss : {"bce", "set"}, default="bce"
+        The allowed-label term: ``"bce"`` per-class BCE on ``Y_θ`` (the paper,
+        :func:`~crembo.nets.losses.allowed_labels_loss`), ``"set"`` the softmax likelihood of
+        the allowed set (:func:`~crembo.nets.losses.allowed_set_loss`).
+    teacher : nn.Module or None, default=None
+        A torch module returning logits (a fitted TorchClassifier's ``module_``: an
+        estimator would be refitted by ``clone``). When given, the loss is KD's soft
+        targets on top of the allowed-label term,
+        ``alpha · τ² · KL(softmax(t/τ) || softmax(s/τ)) + beta · allowed`` with ``t`` the
+        teacher's logits on the rows the student is fitted on
+        (:func:`~crembo.nets.losses.distilled_allowed_loss`). None: the allowed term alone.
+    temperature : float, default=4.0
+        τ of the soft-target term (with ``teacher`` only).
+    alpha : float, default=0.9
+        Weight of the soft-target term (with ``teacher`` only).
+    beta : float, default=1.0
+        Weight of the allowed-label term when ``teacher`` is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crembo.nets import TorchAllowedLabelClassifier
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> Y = np.eye(2, dtype=int)[(X[:, 0] > 0).astype(int)]
+    >>> net = TorchAllowedLabelClassifier(max_epochs=2, device="cpu", random_state=0)
+    >>> net.fit(X, Y).predict(X).shape
+    (40,)
 
     Attributes
     ----------
@@ -344,12 +378,22 @@ class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
         validation_fraction=0.1,
         patience=10,
         augment=False,
+        allowed_loss="bce",
+        teacher=None,
+        temperature=4.0,
+        alpha=0.9,
+        beta=1.0,
         device="auto",
         random_state=None,
     ):
         self.module = module
         self.module_params = module_params
         self.input_shape = input_shape
+        self.allowed_loss = allowed_loss
+        self.teacher = teacher
+        self.temperature = temperature
+        self.alpha = alpha
+        self.beta = beta
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -371,6 +415,7 @@ class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
             )
         if not np.isin(Y, (0, 1)).all():
             raise ValueError("Y must hold only 0 and 1 (allowed labels).")
+        self._check_allowed_params()
         self.classes_ = np.arange(Y.shape[1])
         # No allowed label anywhere (CREMBO's top candidates can empty the training part):
         # nothing to learn; like AllowedLabelClassifier, predict the lowest class index.
@@ -383,9 +428,44 @@ class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
             ).eval()
             self.history_, self.n_epochs_, self.best_epoch_ = [], 0, None
             return self
-        return self._train(
-            X, Y.shape[1], allowed_labels_loss, (Y.astype(np.float32),), sample_weight
+        Y = Y.astype(np.float32)
+        if self.teacher is None:
+            loss = ALLOWED_LOSSES[self.allowed_loss]
+            return self._train(X, Y.shape[1], loss, (Y,), sample_weight)
+        T = np.asarray(torch_logits(self.teacher, X))
+        if T.shape != Y.shape:
+            raise ValueError(
+                f"teacher: its logits on X have shape {T.shape}; expected {Y.shape} (one "
+                "column per allowed-label column)."
+            )
+        loss = partial(
+            distilled_allowed_loss,
+            temperature=self.temperature,
+            alpha=self.alpha,
+            beta=self.beta,
+            allowed=self.allowed_loss,
         )
+        return self._train(X, Y.shape[1], loss, (Y, T.astype(np.float32)), sample_weight)
+
+    def _check_allowed_params(self):
+        if self.allowed_loss not in ALLOWED_LOSSES:
+            raise ValueError(
+                f"allowed_loss must be one of {sorted(ALLOWED_LOSSES)}; got {self.allowed_loss!r}."
+            )
+        if self.teacher is None:
+            return
+        if not isinstance(self.teacher, torch.nn.Module):
+            raise TypeError(
+                "teacher: expected a torch module returning logits (a fitted "
+                f"TorchClassifier's module_); got {type(self.teacher).__name__}."
+            )
+        t = self.temperature
+        if isinstance(t, bool) or not (isinstance(t, numbers.Real) and np.isfinite(t) and t > 0):
+            raise ValueError(f"temperature must be a positive number; got {t!r}.")
+        for name in ("alpha", "beta"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not (isinstance(v, numbers.Real) and v >= 0):
+                raise ValueError(f"{name} must be a number >= 0; got {v!r}.")
 
     def decision_function(self, X) -> np.ndarray:
         """Logits of the net (zeros when it was fitted to an empty ``Y``)."""
