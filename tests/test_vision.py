@@ -95,6 +95,29 @@ def test_cifar10_refuses_code_in_pickles_and_missing_files(cifar_dir, tmp_path):
         load_cifar10(folder, subset="test")
 
 
+def test_digits4x4_runs_through_the_dnn_command(tmp_path):
+    pytest.importorskip("torch")
+    import json
+
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+    from crembo.experiments.dnn import DATASETS
+
+    assert "digits4x4" in DATASETS
+    out = tmp_path / "run"
+    args = ["experiment", "dnn", "--dataset", "digits4x4", "--max-rows", "300", "--folds", "2"]
+    args += ["--max-epochs", "1", "--students", "mlp", "--max-candidates", "4"]
+    args += ["--sweep-fits", "2", "--device", "cpu", "--out", str(out), "--no-progress"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] and summary["dataset"]["name"] == "digits4x4"
+    assert summary["dataset"]["image_shape"] == [1, 4, 4]
+    assert summary["dataset"]["n_features"] == 16 and summary["dataset"]["n_samples"] == 300
+    assert "mlp/CREMBO" in summary["methods"] and "mlp/KD" in summary["methods"]
+
+
 # ------------------------------------------------- the CIFAR-10 path, end to end
 
 
