@@ -13,6 +13,7 @@ import typer
 
 from crembo.choices import ClassWeightKind, PresetKind, TeacherKind
 from crembo.cli import output
+from crembo.cli.errors import recorded_warnings, rewarn
 
 #: Folds of compress's cross-validated evaluation; their students give the stability estimate.
 _COMPRESS_FOLDS = 5
@@ -345,7 +346,7 @@ def _fit_and_evaluate(X, y, spec, folds, n_jobs, bars, feature_names=None):
         bars.advance(task)
     bars.remove_task(task)
     final = results[0]
-    _rewarn(final["warnings"])
+    rewarn(final["warnings"])
     evaluation = None
     if splits:
         from crembo.report import evaluate_folds
@@ -393,13 +394,12 @@ def _compress_job(index, X, y, train, test, spec, n_jobs):
 
     from crembo.report import tree_splits
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
-        if train is None:
+    if train is None:
+        with recorded_warnings() as shown:
             model = spec.model(n_jobs).fit(X, y)
-            # the user's warnings (UserWarning and its kin), not the libraries' deprecations
-            shown = [w for w in caught if issubclass(w.category, UserWarning)]
-            return index, {"model": model, "warnings": [str(w.message) for w in shown]}
+        return index, {"model": model, "warnings": shown}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the folds repeat the final model's warnings
         try:
             model = spec.model(n_jobs).fit(X[train], y[train])
         except ValueError as exc:  # a fold without two classes, ...: the rest still count
@@ -473,9 +473,3 @@ def _check_writable(out, report):
         raise ValueError(f"--out: {out.parent} is a file, not a folder.")
     if report is not None and Path(report).exists() and not Path(report).is_dir():
         raise ValueError(f"--report {report} exists and is not a folder.")
-
-
-def _rewarn(messages):
-    """Warnings recorded in parallel workers, shown once each in this process."""
-    for message in dict.fromkeys(messages):
-        warnings.warn(message, UserWarning, stacklevel=2)

@@ -14,6 +14,7 @@ import time
 import typer
 
 from crembo.cli import output
+from crembo.cli.errors import recorded_warnings, rewarn
 
 _DEMO_SETS = ("breast_cancer", "wine", "iris")
 _DEMO_FOLDS = 5
@@ -72,6 +73,7 @@ def demo(
         f"students: depth-4 trees; no class weights; seed {seed}."
     )
     runs = _demo_runs(X, y, seed, n_jobs, folds)
+    rewarn(w for r in runs for w in r["warnings"])
     acc = [r for r in runs if r["part"] == "accuracy"]
     agree = [r for r in runs if r["part"] == "agreement"]
     rows = []
@@ -158,10 +160,21 @@ def _demo_runs(X, y, seed, n_jobs, folds=_DEMO_FOLDS):
     """Fit every method on each accuracy fold and each agreement fold (in parallel)."""
     from joblib import Parallel, delayed
 
+    jobs = _demo_units(y, seed, folds)
+    return Parallel(n_jobs=n_jobs)(
+        delayed(_demo_fold)(part, X, y, unit.train, unit.test, seed + i)
+        for i, (part, unit) in enumerate(jobs)
+    )
+
+
+def _demo_units(y, seed, folds):
+    """``(part, unit)`` of the accuracy folds, then of the agreement folds.
+
+    The experiments' splits (shuffled stratified folds; robustness holds out a test share)
+    of one repeat, seeded with the demo's seed itself; the models of the i-th get seed + i.
+    """
     from crembo.experiments.protocol import Protocol, repeat_units
 
-    # the experiments' splits (shuffled stratified folds; robustness holds out a test share),
-    # seeded with the demo's seed itself; each fold's models get seed + its index
     settings = {
         "dataset": "demo",
         "folds": folds,
@@ -172,15 +185,11 @@ def _demo_runs(X, y, seed, n_jobs, folds=_DEMO_FOLDS):
         "test_size": _TEST_SIZE,
         "methods": _METHODS,
     }
-    jobs = [
+    return [
         (part, unit)
         for part, experiment in (("accuracy", "generalization"), ("agreement", "robustness"))
         for unit in repeat_units(Protocol(experiment, **settings), y, 0, seed)
     ]
-    return Parallel(n_jobs=n_jobs)(
-        delayed(_demo_fold)(part, X, y, unit.train, unit.test, seed + i)
-        for i, (part, unit) in enumerate(jobs)
-    )
 
 
 def _demo_fold(part, X, y, train, test, seed):
@@ -188,11 +197,13 @@ def _demo_fold(part, X, y, train, test, seed):
 
     from crembo.metrics import n_leaves
 
-    models = _fit_methods(X[train], y[train], seed)
-    pred = {m: est.predict(X[test]) for m, est in models.items()}
+    with recorded_warnings() as shown:
+        models = _fit_methods(X[train], y[train], seed)
+        pred = {m: est.predict(X[test]) for m, est in models.items()}
     crembo = models["CREMBO-robust"]
     return {
         "part": part,
+        "warnings": shown,
         "accuracy": {m: float(np.mean(p == y[test])) for m, p in pred.items()},
         "test_pred": pred,
         "leaves": {m: n_leaves(est) for m, est in models.items() if m != "teacher"},

@@ -7,7 +7,8 @@ which runs the parsing and the command inside :func:`one_error_path`:
   one line ``error: <message> (see '<command> --help')``;
 - a refusal of the input (``ValueError``, ``TypeError``, ``OSError``, :class:`CommandError`;
   the messages name the argument) is one line ``error: <message>``;
-- both exit with :data:`EXIT_BAD_INPUT`; a warning is one ``warning: <message>`` line; a
+- both exit with :data:`EXIT_BAD_INPUT`; a warning is one ``warning: <message>`` line (those
+  of parallel workers are recorded there and shown once each, :func:`recorded_warnings`); a
   closed output pipe (``| head``) ends the command quietly with exit code 0.
 
 Click alone prints usage lines and exits with 2; the README promises one line and code 1 for
@@ -94,6 +95,27 @@ def _warnings_as_lines():
     with warnings.catch_warnings():
         warnings.showwarning = show
         yield
+
+
+@contextlib.contextmanager
+def recorded_warnings():
+    """Record the warnings of a job that may run in a worker process (whose stderr is not the
+    command's); the list, filled on exit, goes to :func:`rewarn` in the command's process.
+
+    Only the user's warnings (``UserWarning`` and its kin) are kept, not the libraries'
+    deprecations.
+    """
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        yield messages
+    messages += [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def rewarn(messages):
+    """Show recorded warnings once each, in this process (as ``warning:`` lines)."""
+    for message in dict.fromkeys(messages):
+        warnings.warn(message, UserWarning, stacklevel=2)
 
 
 def _silence_stdout():
