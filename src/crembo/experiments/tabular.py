@@ -161,6 +161,23 @@ def _unit_result(X, y, protocol: Protocol, unit: Unit) -> engine.UnitResult:
     return engine.UnitResult(rows, {"predictions": preds} if robust else {})
 
 
+def encode_data(X, y):
+    """``X`` as float64, the labels as ``0..c-1`` (in ``np.unique`` order), the classes, and
+    ``run.json``'s ``data`` entry (the fingerprint and the class names).
+
+    Refuses an ``X`` that is not 2-D with one row per label.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
+    if X.ndim != 2 or X.shape[0] != y_idx.size:
+        raise ValueError(f"X must be 2-D with one row per label; got {X.shape}, {y_idx.size}.")
+    data = {
+        "fingerprint": data_fingerprint(X, y_idx.astype(np.int64)),
+        "classes": [str(c) for c in classes],
+    }
+    return X, y_idx, classes, data
+
+
 def run_experiment(
     protocol: Protocol,
     X,
@@ -202,10 +219,7 @@ def run_experiment(
     dict
         The summary (also written to ``summary.json``).
     """
-    X = np.asarray(X, dtype=np.float64)
-    classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
-    if X.ndim != 2 or X.shape[0] != y_idx.size:
-        raise ValueError(f"X must be 2-D with one row per label; got {X.shape}, {y_idx.size}.")
+    X, y_idx, classes, data = encode_data(X, y)
     info = {
         "n_samples": int(X.shape[0]),
         "n_features": int(X.shape[1]),
@@ -213,13 +227,7 @@ def run_experiment(
         "n_missing": int(np.isnan(X).sum()),
         **(dataset_info or {}),
     }
-    settings = {
-        "protocol": protocol.to_dict(),
-        "data": {
-            "fingerprint": data_fingerprint(X, y_idx.astype(np.int64)),
-            "classes": [str(c) for c in classes],
-        },
-    }
+    settings = {"protocol": protocol.to_dict(), "data": data}
     # refuse what cannot run before the output folder is created or touched
     if classes.size < 2:
         raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
