@@ -35,12 +35,14 @@ def test_installed_version_is_in_range():
     _compat.check_sklearn_version(sklearn.__version__)  # the import would have failed
 
 
-@pytest.mark.parametrize("version", ["1.6.0", "1.6.1", "1.9.1", "1.9.99rc1"])
+@pytest.mark.parametrize("version", ["1.9.0", "1.9.1", "1.9.99rc1"])
 def test_versions_inside(version):
     _compat.check_sklearn_version(version)
 
 
-@pytest.mark.parametrize("version", ["1.5.2", "1.10.0", "1.10.dev0", "2.0.0", "0.24.2", "x"])
+@pytest.mark.parametrize(
+    "version", ["1.8.0", "1.5.2", "1.10.0", "1.10.dev0", "2.0.0", "0.24.2", "x"]
+)
 def test_versions_outside(version):
     with pytest.raises(ImportError, match="crembo"):
         _compat.check_sklearn_version(version)
@@ -50,16 +52,16 @@ def test_pyproject_pins_the_declared_range():
     text = (ROOT / "pyproject.toml").read_text()
     pins = [p.replace(" ", "") for p in re.findall(r'^\s*"(scikit-learn\b[^"]*)"', text, re.M)]
     assert pins == [_compat.SKLEARN_REQUIREMENT]
-    assert _compat.SKLEARN_REQUIREMENT == "scikit-learn>=1.6,<1.10"
+    assert _compat.SKLEARN_REQUIREMENT == "scikit-learn>=1.9,<1.10"
 
 
 def test_import_outside_range_is_a_clear_error():
-    code = "import sklearn; sklearn.__version__ = '1.5.2'; import crembo._compat"
+    code = "import sklearn; sklearn.__version__ = '1.8.0'; import crembo._compat"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("ImportError: crembo needs scikit-learn>=1.6,<1.10")
-    assert "scikit-learn 1.5.2 is installed" in last
+    assert last.startswith("ImportError: crembo needs scikit-learn>=1.9,<1.10")
+    assert "scikit-learn 1.8.0 is installed" in last
 
 
 def test_no_private_sklearn_import_outside_compat():

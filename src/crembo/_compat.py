@@ -19,8 +19,10 @@ import numpy as np
 import sklearn
 
 # --------------------------------------------------------------------- the version range
-#: Lowest scikit-learn crembo is tested with (``validate_data``, ``__sklearn_tags__``: 1.6).
-SKLEARN_MIN = (1, 6)
+#: Lowest scikit-learn crembo's tests pass with. 1.6-1.8 run everything but one thing: their
+#: trees fitted on data with NaN may hold NaN thresholds, which :func:`crembo.load` refuses
+#: (1.9 writes +inf there); 1.5 lacks ``validate_data`` and ``get_tags``.
+SKLEARN_MIN = (1, 9)
 #: First scikit-learn crembo is not tested with (private names may change in any release).
 SKLEARN_BELOW = (1, 10)
 #: The range as a requirement string; ``pyproject.toml`` pins exactly this.
@@ -64,9 +66,9 @@ from sklearn.tree._tree import Tree  # noqa: E402
 from sklearn.utils import _safe_indexing as safe_indexing  # noqa: E402
 
 # ------------------------------------------------------- public names of the lower bound
-# validate_data and get_tags are public since 1.6, the reason for SKLEARN_MIN; crembo imports
-# them from here so that an older scikit-learn meets the version check above rather than an
-# ImportError from whichever crembo module happens to be imported first.
+# validate_data and get_tags are public since 1.6; crembo imports them from here so that an
+# older scikit-learn meets the version check above rather than an ImportError from whichever
+# crembo module happens to be imported first.
 from sklearn.utils import get_tags  # noqa: E402
 
 # ---------------------------------------------------------------------- parameter checking
@@ -109,7 +111,8 @@ def forest_in_bag_indices(forest):
     ``estimators_samples_``, which builds every member's indices at once (members × rows
     integers: 800 MB for 100 trees on a million rows); this yields one member at a time.
     It draws as the forest's fit did (sample and class weights included, which scikit-learn
-    >= 1.8 uses in the draw). Without bootstrap, every member yields all rows.
+    1.9 uses in the draw; the sampling helpers' signatures changed then too). Without
+    bootstrap, every member yields all rows.
     """
     yield from forest._get_estimators_indices()
 

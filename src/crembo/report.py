@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from rich.table import Table
 
+from crembo._io import atomic_path
 from crembo.depth import pointwise_depth
 from crembo.metrics import pairwise_agreement
-from crembo.persist import atomic_path
 from crembo.students.tree import class_labels, tree_rules, tree_view, uniform_subtrees
 
 SWEEP_PLOT = "threshold_sweep.png"
