@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -204,41 +204,32 @@ def _run_keyed(run_unit, unit):
     return unit.key, run_unit(unit)
 
 
-class _progress_bar:
-    """A context giving ``advance(tick)``: a rich bar, the caller's callable, or nothing."""
+@contextmanager
+def _progress_bar(label, progress, total, done):
+    """``advance(tick)`` after each unit: a rich bar, the caller's callable, or nothing."""
+    if callable(progress):
+        yield progress
+        return
+    if not progress:
+        yield lambda tick: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    def __init__(self, label, progress, total, done):
-        self.label, self.progress, self.total, self.done = label, progress, total, done
-        self.bar = None
-
-    def __enter__(self):
-        if callable(self.progress):
-            return self.progress
-        if not self.progress:
-            return lambda tick: None
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        columns = (
-            TextColumn(self.label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-        )
-        self.bar = Progress(*columns, transient=False)
-        self.bar.__enter__()
-        task = self.bar.add_task("units", total=self.total, completed=self.done)
-        return lambda tick: self.bar.advance(task)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            return self.bar.__exit__(*exc)
-        return False
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("units", total=total, completed=done)
+        yield lambda tick: bar.advance(task)
