@@ -62,3 +62,11 @@ def test_fraction_positive_bool():
     assert check_bool("shuffle", False) is False
     with pytest.raises(ValueError, match="shuffle must be True or False; got 1"):
         check_bool("shuffle", 1)
+
+
+def test_check_int_allow_none():
+    assert check_int("max_swept", None, low=1, allow_none=True) is None
+    with pytest.raises(ValueError, match=r"^max_swept must be an integer >= 1 or None; got 0\.$"):
+        check_int("max_swept", 0, low=1, allow_none=True)
+    with pytest.raises(ValueError, match=r"^n must be an integer >= 1; got None\.$"):
+        check_int("n", None, low=1)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 __all__ = ["check_bool", "check_fraction", "check_int", "check_ints", "check_positive"]
 
 
-def check_int(name: str, value, *, low=None, high=None):
+def check_int(name: str, value, *, low=None, high=None, allow_none=False):
     """``value`` if it is an integer (not a bool) within ``[low, high]``, else ValueError.
 
     Parameters
@@ -23,6 +23,8 @@ def check_int(name: str, value, *, low=None, high=None):
         What was given; any :class:`numbers.Integral` but ``bool`` passes the type check.
     low, high : int or None
         Inclusive bounds (None: unbounded).
+    allow_none : bool
+        Whether None passes too (returned as is).
 
     Examples
     --------
@@ -33,6 +35,8 @@ def check_int(name: str, value, *, low=None, high=None):
     ...
     ValueError: folds must be an integer >= 2; got 1.
     """
+    if allow_none and value is None:
+        return None
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Integral)
@@ -47,6 +51,8 @@ def check_int(name: str, value, *, low=None, high=None):
             what = f"an integer <= {high}"
         else:
             what = "an integer"
+        if allow_none:
+            what += " or None"
         raise ValueError(f"{name} must be {what}; got {value!r}.")
     return value
 

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from crembo._validation import check_int
 from crembo.search import (
     Candidate,
     MemoResult,
@@ -98,14 +99,6 @@ class Selection:
 def _check_fraction(name, value):
     if isinstance(value, bool) or not (isinstance(value, numbers.Real) and 0 < value < 1):
         raise ValueError(f"{name} must be a number in (0, 1); got {value!r}.")
-
-
-def _check_int(name, value, low, allow_none=False):
-    if allow_none and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        more = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {low}{more}; got {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -210,8 +203,8 @@ class Halving(Selection):
     name: ClassVar[str] = "halving"
 
     def __post_init__(self):
-        _check_int("eta", self.eta, 2)
-        _check_int("min_rows", self.min_rows, 1)
+        check_int("eta", self.eta, low=2)
+        check_int("min_rows", self.min_rows, low=1)
         _check_fraction("validation_size", self.validation_size)
 
     def choose(self, problem):
@@ -310,12 +303,12 @@ class KFoldOneSE(Selection):
     name: ClassVar[str] = "kfold"
 
     def __post_init__(self):
-        _check_int("n_splits", self.n_splits, 2)
+        check_int("n_splits", self.n_splits, low=2)
         if not (self.batched == "auto" or isinstance(self.batched, bool)):
             raise ValueError(f"batched must be 'auto', True or False; got {self.batched!r}.")
-        _check_int("max_swept", self.max_swept, 1, allow_none=True)
-        _check_int("max_batched", self.max_batched, 2)
-        _check_int("max_search_rows", self.max_search_rows, 100, allow_none=True)
+        check_int("max_swept", self.max_swept, low=1, allow_none=True)
+        check_int("max_batched", self.max_batched, low=2)
+        check_int("max_search_rows", self.max_search_rows, low=100, allow_none=True)
         if self.prefer not in ("threshold", "shrinkage"):
             raise ValueError(f"prefer must be 'threshold' or 'shrinkage'; got {self.prefer!r}.")
 

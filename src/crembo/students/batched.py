@@ -41,6 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crembo._validation import check_int
+
 # Same constants as crembo.students.sklearn (not imported: that module imports scikit-learn).
 _TIE_TOL = 1e-9
 _NUDGE = 1e-10
@@ -829,11 +831,8 @@ def _check_weight(sample_weight, n):
 
 
 def _check_int(v, name, low, allow_none=False):
-    if v is None and allow_none:
-        return None
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {v!r}.")
-    return int(v)
+    v = check_int(name, v, low=low, allow_none=allow_none)
+    return None if v is None else int(v)  # a plain int for the grower
 
 
 def _check_shrinkage(shrinkage):
