@@ -205,6 +205,7 @@ def main(argv=None):
     ap.add_argument("--variants", nargs="+", default=["KD", "C:paper"])
     ap.add_argument("--out", default="runs/dnn-levers")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--report", action="store_true", help="print the tables only; fit nothing")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -223,7 +224,7 @@ def main(argv=None):
     for unit in units:
         ctx = None
         for s, v in itertools.product(students, args.variants):
-            if (v, s, unit.fold) in done:
+            if (v, s, unit.fold) in done or args.report:
                 continue
             ctx = ctx or unit_context(X, y, unit, protocol, d.image_shape, out)
             kind, opts = parse_variant(v)
@@ -242,6 +243,8 @@ def main(argv=None):
             with store.open("a") as f:
                 f.write(json.dumps(r) + "\n")
             print(f"unit {unit.fold} {s} {v}: {r['acc']:.4f} ({r['sec']:.1f} s)", flush=True)
+    if args.report:  # the variants with every unit done
+        args.variants = list(dict.fromkeys(v for v, *_ in done))
     for s in students:
         results = {}
         for unit in units:

@@ -279,6 +279,29 @@ def test_dnn_protocol_delta_from_cap_and_checks():
         dnn_protocol("digits", folds=1)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("crembo_loss", "hinge"),
+        ("crembo_beta", -0.1),
+        ("crembo_candidates", 1),
+        ("aug_shifts", -1),
+        ("aug_mixup", -1.0),
+        ("crembo_refit", 1),
+        ("crembo_belief_temperature", 0.0),
+    ],
+)
+def test_dnn_protocol_checks_the_crembo_for_nets_settings(field, value):
+    from crembo.experiments.dnn import dnn_protocol
+
+    with pytest.raises(ValueError, match=field):
+        dnn_protocol("digits", **{field: value})
+    p = dnn_protocol("digits")
+    # the default CREMBO for nets: KD's soft term plus the allowed set, teacher-labelled shifts
+    assert p.crembo_loss == "set" and p.augments and "KD-aug" in p.baselines
+    assert p.crembo_delta == int(np.ceil((p.crembo_candidates - 1) / p.crembo_sweep_fits))
+
+
 def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
     import json
 

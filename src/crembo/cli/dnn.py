@@ -43,6 +43,13 @@ def dnn_command(
     students: Annotated[
         str | None, typer.Option(help="Comma-separated student nets (digits: lenet5,mlp).")
     ] = None,
+    baselines: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated methods (default BM,VT,KD,KD-aug,CREMBO); CREMBO-paper is "
+            "the paper's CREMBO (the figures of issue 4), CREMBO-refit its search refitted."
+        ),
+    ] = None,
     folds: Annotated[
         int | None, typer.Option(help="Folds per repeat; each trains one student per method.")
     ] = None,
@@ -100,6 +107,7 @@ def dnn_command(
     overrides = {
         "teacher": teacher,
         "students": None if students is None else tuple(s.strip() for s in students.split(",")),
+        "baselines": None if baselines is None else tuple(b.strip() for b in baselines.split(",")),
         "folds": folds,
         "repeats": repeats,
         "seed": seed,

@@ -64,8 +64,9 @@ from crembo.experiments.summary import summarize
 from crembo.metrics import pairwise_agreement
 
 BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO", "CREMBO-paper", "CREMBO-refit")
-#: The methods run by default; CREMBO-refit (the paper's search, refitted) on demand.
-DEFAULT_BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO", "CREMBO-paper")
+#: The methods run by default; CREMBO-paper (today's CREMBO, the figures of issue 4) and
+#: CREMBO-refit (its search, refitted) on demand: together they double the run's time.
+DEFAULT_BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO")
 CREMBO_VARIANTS = ("CREMBO", "CREMBO-paper", "CREMBO-refit")
 #: The allowed-label terms of the default CREMBO's student (``crembo_loss``).
 CREMBO_LOSSES = ("set", "bce")
@@ -95,9 +96,9 @@ class DNNProtocol:
     sweep_fits: int = 4
     validation_size: float = 0.1
     crembo_loss: str = "set"
-    crembo_beta: float = 1.0
+    crembo_beta: float = 0.1
     crembo_belief_temperature: float = 1.0
-    crembo_candidates: int = 4
+    crembo_candidates: int = 3
     crembo_sweep_fits: int = 1
     crembo_refit: bool = True
     aug_shifts: int = 1
