@@ -62,11 +62,11 @@ class _ExperimentGroup(OneErrorPath):
 
     def format_commands(self, ctx, formatter):
         # the listing reads the commands' help lines: stand-ins stay stand-ins
-        get_command, self.get_command = self.get_command, self._listed
+        self.get_command = self._listed
         try:
             super().format_commands(ctx, formatter)
         finally:
-            self.get_command = get_command
+            del self.get_command  # the class's get_command again
 
     def _listed(self, ctx, cmd_name):
         return self.commands.get(cmd_name)
