@@ -218,8 +218,13 @@ def test_non_tree_students_are_refused():
     from sklearn.linear_model import LogisticRegression
 
     X, y = load_iris(return_X_y=True)
+    # a few candidate thresholds: the sweep's every-threshold logistic fits are not the point
     model = CREMBOClassifier(
-        _teacher(), LogisticRegression(max_iter=200), preset="paper", random_state=0
+        _teacher(),
+        LogisticRegression(max_iter=200),
+        preset="paper",
+        max_candidates=4,
+        random_state=0,
     ).fit(X, y)
     assert model.student_.estimator_ is not None
     with pytest.raises(TypeError, match="decision tree"):
