@@ -367,7 +367,12 @@ def test_dnn_command_runs(tmp_path):
     args += ["--device", "cpu", "--out", str(tmp_path / "run"), "--no-progress"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "mlp/CREMBO" in result.output
+    assert "mlp/CREMBO" in result.output and "mlp/KD-aug" in result.output
+    assert "mlp/CREMBO-paper" not in result.output  # the paper's CREMBO runs on demand
+    paper = args[:-3] + ["--out", str(tmp_path / "paper"), "--baselines", "KD, CREMBO-paper"]
+    result = CliRunner().invoke(app, paper)
+    assert result.exit_code == 0, result.output
+    assert "mlp/CREMBO-paper" in result.output and "mlp/KD-aug" not in result.output
     bad = CliRunner().invoke(app, ["experiment", "dnn", "--students", "vgg99", "--out", "x"])
     assert bad.exit_code == 1 and "nets must be among" in bad.output
 
