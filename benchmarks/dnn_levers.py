@@ -18,7 +18,9 @@ patience 8, the unit's seed); only the method changes. A variant is ``KIND[:k=v,
   ``loss=bce|set``, ``beta=``, ``alpha=``, ``tau=``, ``T=`` (belief temperature),
   ``shift=`` (shifted copies per row), ``mixup=`` (share of mixup rows), ``val=``
   (validation share for θ), ``refit=1``, ``cands=`` (max candidates), ``fits=``
-  (sweep fits), ``theta=`` (a fixed θ, no search: one fit).
+  (sweep fits), ``theta=`` (a fixed θ, no search: one fit), ``honest=k`` (the allowed
+  sets from a cross-fitted belief: k teachers, each fitted on the other folds of the unit's
+  rows, give each row's belief; the soft targets stay the full teacher's).
 
 Columns: accuracy (mean and population std over units), agreement (mean over pairs of
 units of the share of test rows predicted alike), θ chosen, the paired difference to KD
@@ -134,6 +136,8 @@ def run_variant(kind, opts, student, ctx, protocol):
         return model.predict(ctx["Xte"]), np.nan
     assert kind == "C", kind
     T = float(opts.get("T", protocol.belief_temperature))
+    if "honest" in opts:
+        logits = _cross_fitted_logits(ctx, protocol, int(opts["honest"]))
     all_logits = logits if extra_logits is None else np.vstack([logits, extra_logits])
     belief = softmax(all_logits, T)
     skw = {"allowed_loss": opts.get("loss", "bce")}
@@ -165,6 +169,21 @@ def run_variant(kind, opts, student, ctx, protocol):
         random_state=ctx["seed"],
     ).fit(Xtr, ytr, X_unlabeled=None if extra_logits is None else X_extra, belief=belief)
     return model.predict(ctx["Xte"]), float(model.threshold_)
+
+
+def _cross_fitted_logits(ctx, protocol, k):
+    """Each training row's logits from a teacher fitted on the other k-1 folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from crembo.nets import TorchClassifier, torch_logits
+
+    Xtr, ytr = ctx["Xtr"], ctx["ytr"]
+    out = np.empty_like(ctx["logits"])
+    folds = StratifiedKFold(k, shuffle=True, random_state=ctx["seed"] % (2**31 - 1))
+    for tr, te in folds.split(Xtr, ytr):
+        t = TorchClassifier(protocol.teacher, lr=protocol.teacher_lr, **ctx["common"])
+        out[te] = torch_logits(t.fit(Xtr[tr], ytr[tr]).module_, Xtr[te])
+    return out
 
 
 def table(results, variants, student, n_units):
