@@ -1,12 +1,15 @@
 """``crembo demo`` runs on the experiments' code and keeps its figures.
 
-The whole demo runs in tests/test_cli.py; here its pieces: the folds are the splits the demo
-drew before it used the protocol's units (so its printed figures did not move), and the
+The whole demo runs at the end of this file; before it, its pieces: the folds are the splits
+the demo drew before it used the protocol's units (so its printed figures did not move), and the
 models are the experiments' named methods with the demo's settings.
 """
 
+import re
+
 import numpy as np
 import pytest
+from cli_support import refused, run
 from sklearn.datasets import load_iris, load_wine
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
@@ -52,3 +55,30 @@ def test_demo_models_are_the_named_methods_with_the_demo_settings():
         assert models[name].teacher is teacher  # one fitted forest shared, as in the experiments
         assert models[name].random_state == 7
         assert models[name].student.max_depth == 4 and models[name].student.class_weight is None
+
+
+# the whole demo through the command (typer's test runner)
+
+
+def test_demo_small():
+    result = run("demo", "--dataset", "iris", "--seed", "1", "--folds", "2")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for method in ("teacher", "BM", "VT", "CREMBO", "CREMBO-robust"):
+        row = next(ln for ln in text.splitlines() if re.match(rf"\W*{method}\s", ln))
+        mean = float(re.search(r"(\d\.\d{3}) ± ", row).group(1))
+        assert 0.85 <= mean <= 1.0, row  # iris: every method above 85 %
+    assert "over 2 shuffled stratified folds" in text
+    assert "MEMO θ*" in text and "agreement" in text
+    assert "if petal" in text and "predict " in text
+
+
+def test_demo_unknown_dataset():
+    refused(run("demo", "--dataset", "nope"), "nope")
+
+
+@pytest.mark.slow
+def test_demo_default():
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "breast_cancer" in result.stdout and "malignant" in result.stdout

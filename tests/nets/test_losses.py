@@ -5,6 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="crembo.nets needs torch: pip install -e '.[torch]'")
 
+from crembo.nets import distillation_loss  # noqa: E402
 from crembo.nets.losses import (  # noqa: E402
     allowed_labels_loss,
     allowed_set_loss,
@@ -72,3 +73,61 @@ def test_distilled_allowed_loss_is_kd_soft_term_plus_beta_allowed_term():
         + beta * (_set_nll() * W * active).sum() / (W * active).sum()
     )
     assert float(got_w) == pytest.approx(expected_w, rel=1e-12)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def test_allowed_labels_loss_matches_hand_computation():
+    logits = np.array([[2.0, -1.0, 0.5], [0.0, 1.0, -2.0], [3.0, 3.0, 3.0], [-1.0, 0.5, 1.5]])
+    Y = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0], [1, 1, 0]])
+    w = np.array([1.0, 2.0, 5.0, 0.5])
+    p = _sigmoid(logits)
+    bce = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).mean(axis=1)
+    active = Y.sum(axis=1) > 0  # row 2 has no allowed label: it must not count
+    expected_w = (bce * w * active).sum() / (w * active).sum()
+    expected = bce[active].mean()
+    t = torch.tensor(logits, dtype=torch.float64)
+    got = allowed_labels_loss(t, torch.tensor(Y))
+    got_w = allowed_labels_loss(t, torch.tensor(Y), weight=torch.tensor(w))
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+    assert float(got_w) == pytest.approx(expected_w, rel=1e-12)
+
+
+def test_allowed_labels_loss_ignores_empty_rows_in_gradient():
+    logits = torch.zeros(2, 3, dtype=torch.float64, requires_grad=True)
+    allowed_labels_loss(logits, torch.tensor([[1, 0, 0], [0, 0, 0]])).backward()
+    assert torch.all(logits.grad[1] == 0)
+    assert torch.any(logits.grad[0] != 0)
+
+
+def test_allowed_labels_loss_is_zero_without_any_allowed_label():
+    logits = torch.randn(4, 3, requires_grad=True)
+    loss = allowed_labels_loss(logits, torch.zeros(4, 3))
+    loss.backward()
+    assert float(loss.detach()) == 0.0
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_distillation_loss_matches_hand_computation():
+    s = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]])
+    t = np.array([[3.0, 1.0, 0.0], [0.0, 0.0, 4.0]])
+    y = np.array([0, 2])
+    tau, alpha = 5.0, 0.7
+    log_ps, log_pt = _log_softmax(s / tau), _log_softmax(t / tau)
+    kl = (np.exp(log_pt) * (log_pt - log_ps)).sum(axis=1)
+    ce = -_log_softmax(s)[np.arange(2), y]
+    expected = (alpha * tau**2 * kl + (1 - alpha) * ce).mean()
+    got = distillation_loss(
+        torch.tensor(s), torch.tensor(t), torch.tensor(y), temperature=tau, alpha=alpha
+    )
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+    # alpha=0 is plain cross-entropy on the labels
+    got_ce = distillation_loss(torch.tensor(s), torch.tensor(t), torch.tensor(y), alpha=0.0)
+    assert float(got_ce) == pytest.approx(ce.mean(), rel=1e-12)

@@ -1,0 +1,166 @@
+"""crembo.experiments.dnn: the DNN-to-DNN experiment, its protocol and command (needs torch)."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="torch is not installed: pip install -e '.[torch]' to run the net tests"
+)
+
+
+FAST = {"max_epochs": 30, "batch_size": 32, "lr": 1e-2, "patience": 5, "device": "cpu"}
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _log_softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _tiny_protocol(**kw):
+    from crembo.experiments.dnn import dnn_protocol
+
+    settings = {"folds": 2, "max_rows": 300, "max_epochs": 2, "max_candidates": 6}
+    return dnn_protocol("digits", **{**settings, "sweep_fits": 2, **kw})
+
+
+def test_dnn_protocol_delta_from_cap_and_checks():
+    from crembo.experiments.dnn import DNNProtocol, dnn_protocol
+
+    p = dnn_protocol("digits")
+    assert p.students == ("lenet5", "mlp") and p.teacher == "convnet"
+    assert p.delta == int(np.ceil((p.max_candidates - 1) / p.sweep_fits))
+    assert p.methods[0] == "teacher" and "lenet5/CREMBO" in p.methods
+    cifar = dnn_protocol("cifar10")
+    assert cifar.teacher == "resnet18" and cifar.students == ("lenet5", "mobilenetv2")
+    with pytest.raises(ValueError, match="nets must be among"):
+        DNNProtocol(students=("vgg99",))
+    with pytest.raises(ValueError, match="baselines"):
+        DNNProtocol(baselines=("XX",))
+    with pytest.raises(ValueError, match="folds"):
+        dnn_protocol("digits", folds=1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("crembo_loss", "hinge"),
+        ("crembo_beta", -0.1),
+        ("crembo_candidates", 1),
+        ("aug_shifts", -1),
+        ("aug_mixup", -1.0),
+        ("crembo_refit", 1),
+        ("crembo_belief_temperature", 0.0),
+    ],
+)
+def test_dnn_protocol_checks_the_crembo_for_nets_settings(field, value):
+    from crembo.experiments.dnn import dnn_protocol
+
+    with pytest.raises(ValueError, match=field):
+        dnn_protocol("digits", **{field: value})
+    p = dnn_protocol("digits")
+    # the default CREMBO for nets: KD's soft term plus the allowed set, teacher-labelled shifts
+    assert p.crembo_loss == "set" and p.augments and "KD-aug" in p.baselines
+    assert p.crembo_delta == int(np.ceil((p.crembo_candidates - 1) / p.crembo_sweep_fits))
+
+
+def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from crembo.experiments.dnn import BASELINES, run_dnn
+    from crembo.experiments.store import RECORD_COLUMNS
+
+    p = _tiny_protocol(baselines=BASELINES)
+    summary = run_dnn(p, tmp_path, device="cpu", progress=False)
+    for name in ("records.csv", "summary.json", "summary.md", "run.json"):
+        assert (tmp_path / name).is_file()
+    rec = pd.read_csv(tmp_path / "records.csv")
+    assert tuple(rec.columns) == RECORD_COLUMNS
+    assert len(rec) == 2 * len(p.methods)
+    crembo_rows = rec["method"].str.contains("CREMBO")
+    assert rec.loc[crembo_rows, "threshold"].notna().all()  # CREMBO rows only
+    assert rec.loc[~crembo_rows, "threshold"].isna().all()
+    stored = json.loads((tmp_path / "summary.json").read_text())
+    assert set(stored["methods"]) == set(p.methods)
+    for e in stored["methods"].values():
+        assert 0 <= e["mean"] <= 1 and 0 <= e["agreement"] <= 1
+    crembos = ("CREMBO", "CREMBO-paper", "CREMBO-refit")
+    pairs = {f"{s}/{v}" for s in ("lenet5", "mlp") for v in crembos}
+    assert set(stored["crembo_minus_kd"]) == pairs == set(stored["crembo_minus_kd_aug"])
+    md = (tmp_path / "summary.md").read_text()
+    assert "`mlp/CREMBO-refit` − KD:" in md and "`mlp/CREMBO` − KD-aug:" in md
+    # the refit student uses the threshold the paper's CREMBO chose
+    by = rec.set_index(["fold", "method"])["threshold"]
+    assert by[(0, "mlp/CREMBO-paper")] == by[(0, "mlp/CREMBO-refit")]
+    again = run_dnn(p, tmp_path, device="cpu", progress=False)  # resumes: nothing to do
+    assert again["methods"] == summary["methods"]
+
+
+def test_dnn_partial_run_resumes_to_the_records_of_one_run(tmp_path):
+    import pandas as pd
+
+    from crembo.experiments.dnn import run_dnn
+
+    p = _tiny_protocol(students=("mlp",), max_epochs=1, baselines=("BM", "CREMBO"))
+    whole = run_dnn(p, tmp_path / "whole", device="cpu", progress=False)
+    part = run_dnn(p, tmp_path / "part", device="cpu", progress=False, max_units=1)
+    assert part["units_done"] == 1 and not part["complete"]
+    # a unit whose predictions are lost is not done: it runs again
+    (tmp_path / "part" / "predictions" / "r000_f000.npy").unlink()
+    resumed = run_dnn(p, tmp_path / "part", device="cpu", progress=False)
+    assert resumed["complete"]
+    a, b = (
+        pd.read_csv(tmp_path / d / "records.csv").drop(columns="seconds") for d in ("whole", "part")
+    )
+    pd.testing.assert_frame_equal(a, b)
+    for m, e in whole["methods"].items():
+        assert resumed["methods"][m]["agreement"] == e["agreement"]
+
+
+def test_dnn_command_runs(tmp_path):
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+
+    args = ["experiment", "dnn", "--max-rows", "300", "--folds", "2", "--max-epochs", "1"]
+    args += ["--students", "mlp", "--max-candidates", "4", "--sweep-fits", "2"]
+    args += ["--device", "cpu", "--out", str(tmp_path / "run"), "--no-progress"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "mlp/CREMBO" in result.output and "mlp/KD-aug" in result.output
+    assert "mlp/CREMBO-paper" not in result.output  # the paper's CREMBO runs on demand
+    paper = args[:-3] + ["--out", str(tmp_path / "paper"), "--baselines", "KD, CREMBO-paper"]
+    result = CliRunner().invoke(app, paper)
+    assert result.exit_code == 0, result.output
+    assert "mlp/CREMBO-paper" in result.output and "mlp/KD-aug" not in result.output
+    bad = CliRunner().invoke(app, ["experiment", "dnn", "--students", "vgg99", "--out", "x"])
+    assert bad.exit_code == 1 and "nets must be among" in bad.output
+
+
+@pytest.mark.slow
+def test_dnn_cifar_setting_on_fake_batches(tmp_path):
+    import pickle
+
+    from crembo.experiments.dnn import dnn_protocol, run_dnn
+
+    folder = tmp_path / "cifar"
+    folder.mkdir()
+    rng = np.random.RandomState(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        y = np.arange(50) % 10
+        batch = {b"data": rng.randint(0, 256, size=(50, 3072)).astype(np.uint8), b"labels": y}
+        with open(folder / name, "wb") as fh:
+            pickle.dump(batch, fh, protocol=2)
+    # the CIFAR settings (crop/flip, batch 128, its test batch as test set) with small nets:
+    # ResNet-18 and MobileNetV2 take minutes per fit on a CPU (their forward is tested above)
+    settings = {"max_epochs": 1, "max_candidates": 4, "sweep_fits": 1, "max_rows": 220}
+    p = dnn_protocol("cifar10", teacher="lenet5", students=("mlp",), **settings)
+    assert p.augment and p.batch_size == 128
+    summary = run_dnn(p, tmp_path / "out", cifar_dir=folder, device="cpu", progress=False)
+    assert summary["complete"] and summary["dataset"]["n_samples"] == 220 + 50
+    assert "mlp/KD" in summary["methods"]
