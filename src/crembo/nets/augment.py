@@ -12,11 +12,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-
-def _check_count(name, value, low=0):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
+from crembo._validation import check_int
 
 
 def shifted_rows(X, image_shape, n_copies=2, *, max_shift=1, random_state=None):
@@ -41,8 +37,8 @@ def shifted_rows(X, image_shape, n_copies=2, *, max_shift=1, random_state=None):
     source : ndarray of shape (n * n_copies,)
         Index of the row each copy came from.
     """
-    n_copies = _check_count("n_copies", n_copies)
-    s = _check_count("max_shift", max_shift, low=1)
+    n_copies = int(check_int("n_copies", n_copies, low=0))
+    s = int(check_int("max_shift", max_shift, low=1))
     c, h, w = (int(v) for v in image_shape)
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2 or X.shape[1] != c * h * w:
@@ -73,7 +69,7 @@ def mixup_rows(X, n_rows, *, low=0.3, random_state=None):
     pairs : ndarray of shape (n_rows, 2)
         The two source rows of each mixture.
     """
-    n_rows = _check_count("n_rows", n_rows)
+    n_rows = int(check_int("n_rows", n_rows, low=0))
     if not (isinstance(low, numbers.Real) and 0 <= low <= 0.5):
         raise ValueError(f"low must be a number in [0, 0.5]; got {low!r}.")
     X = np.asarray(X, dtype=np.float32)

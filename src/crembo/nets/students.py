@@ -26,8 +26,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from crembo._compat import validate_data
 from crembo.nets.belief import default_device, softmax, torch_logits
 from crembo.nets.losses import (
     ALLOWED_LOSSES,
