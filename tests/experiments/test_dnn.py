@@ -1,5 +1,7 @@
 """crembo.experiments.dnn: the DNN-to-DNN experiment, its protocol and command (needs torch)."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -164,3 +166,97 @@ def test_dnn_cifar_setting_on_fake_batches(tmp_path):
     summary = run_dnn(p, tmp_path / "out", cifar_dir=folder, device="cpu", progress=False)
     assert summary["complete"] and summary["dataset"]["n_samples"] == 220 + 50
     assert "mlp/KD" in summary["methods"]
+
+
+# the dnn command on the image sets (formerly in tests/test_vision.py)
+def test_digits4x4_runs_through_the_dnn_command(tmp_path):
+    pytest.importorskip("torch")
+    import json
+
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+    from crembo.experiments.dnn import DATASETS
+
+    assert "digits4x4" in DATASETS
+    out = tmp_path / "run"
+    args = ["experiment", "dnn", "--dataset", "digits4x4", "--max-rows", "300", "--folds", "2"]
+    args += ["--max-epochs", "1", "--students", "mlp", "--max-candidates", "4"]
+    args += ["--sweep-fits", "2", "--device", "cpu", "--out", str(out), "--no-progress"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] and summary["dataset"]["name"] == "digits4x4"
+    assert summary["dataset"]["image_shape"] == [1, 4, 4]
+    assert summary["dataset"]["n_features"] == 16 and summary["dataset"]["n_samples"] == 300
+    assert "mlp/CREMBO" in summary["methods"] and "mlp/KD" in summary["methods"]
+
+
+# ------------------------------------------------- the CIFAR-10 path, end to end
+
+
+def _write_cifar_folder(root, rows_per_batch, test_rows, n_classes):
+    """data_batch_1..5 and test_batch as CIFAR-10 python pickles, random pixels, labels
+    cycling through the first ``n_classes`` classes."""
+    root.mkdir(parents=True)
+    rng = np.random.RandomState(0)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for k, name in enumerate(names):
+        n = test_rows if name == "test_batch" else rows_per_batch
+        batch = {
+            b"data": rng.randint(0, 256, size=(n, 3072)).astype(np.uint8),
+            b"labels": ((np.arange(n) + k * rows_per_batch) % n_classes).tolist(),
+        }
+        with open(root / name, "wb") as fh:
+            pickle.dump(batch, fh, protocol=2)
+
+
+def test_cifar10_command_end_to_end_with_the_paper_nets(tmp_path):
+    """``crembo experiment dnn --dataset cifar10 --cifar-dir DIR`` with the setting's own nets
+    (ResNet-18 teacher, LeNet-5 and MobileNetV2 students, crop/flip, batch 128) at the
+    smallest sizes the options allow: one epoch, two candidate thresholds, 5 training rows
+    per unit. Two classes only: CREMBO's hold-out needs a row of every class, so ten classes
+    would need 20 rows per unit and twice the CPU time for the same code path (the heads are
+    sized from the classes present)."""
+    pytest.importorskip("torch")
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+
+    folder = tmp_path / "cifar-10-batches-py"
+    _write_cifar_folder(folder, rows_per_batch=2, test_rows=4, n_classes=2)
+    out = tmp_path / "run"
+    args = ["experiment", "dnn", "--dataset", "cifar10", "--cifar-dir", str(tmp_path)]
+    args += ["--max-epochs", "1", "--max-candidates", "2", "--sweep-fits", "1"]
+    args += ["--validation-size", "0.5", "--device", "cpu", "--out", str(out), "--no-progress"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "2/2 units done" in result.output
+
+    protocol = json.loads((out / "run.json").read_text())["protocol"]
+    assert protocol["dataset"] == "cifar10" and protocol["teacher"] == "resnet18"
+    assert protocol["students"] == ["lenet5", "mobilenetv2"]
+    assert protocol["augment"] is True and protocol["batch_size"] == 128
+    methods = protocol["methods"]
+    for s in ("lenet5", "mobilenetv2"):
+        assert {f"{s}/KD", f"{s}/CREMBO"} <= set(methods)
+
+    rec = pd.read_csv(out / "records.csv")
+    assert len(rec) == 2 * len(methods)  # every method has a record in each of the 2 units
+    assert rec.groupby("method").size().to_dict() == dict.fromkeys(methods, 2)
+    assert (rec["status"] == "ok").all() and rec["accuracy"].between(0, 1).all()
+    assert rec.loc[rec["method"].str.contains("CREMBO"), "threshold"].notna().all()
+    for f in (0, 1):
+        preds = np.load(out / "predictions" / f"r000_f{f:03d}.npy")
+        assert preds.shape == (len(methods), 4)  # the official test batch is the test set
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] and summary["units_done"] == 2
+    assert summary["dataset"]["n_samples"] == 5 * 2 + 4
+    assert summary["dataset"]["image_shape"] == [3, 32, 32]
+    assert set(summary["methods"]) == set(methods)
+    table = (out / "summary.md").read_text()
+    assert all(f"| {m} |" in table for m in methods)
