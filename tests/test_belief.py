@@ -1,8 +1,5 @@
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
 from sklearn.ensemble import BaggingClassifier, ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.neighbors import KNeighborsClassifier
@@ -12,6 +9,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from crembo import belief_from
 from crembo.belief import out_of_bag_belief, out_of_bag_mask
+from support.bad_input import BELIEF, TEACHER, Case, X, check_case, forest, with_value
 
 
 def reference_votes(ensemble, X):
@@ -122,35 +120,7 @@ def test_teacher_without_proba_or_votes_is_a_type_error(wine):
 
 
 # ------------------------------------------------------------------ bad input
-# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
-# end to end (tests/cli/test_bad_input.py holds the commands' cases).
-
-
-X, Y = load_iris(return_X_y=True)
-
-
-def forest(n=10):
-    return RandomForestClassifier(n, max_depth=4, random_state=0)
-
-
-TEACHER = forest().fit(X, Y)
-BELIEF = belief_from(TEACHER, X)
-
-
-def with_value(value, row=3, col=1):
-    Z = X.copy()
-    Z[row, col] = value
-    return Z
-
-
-@dataclass
-class Case:
-    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
-    return normally (then ``call`` does its own checks)."""
-
-    call: object
-    exc: type | None = None
-    match: str | None = None
+# Each case raises ``exc`` matching ``match``, or works end to end (tests/support/bad_input.py).
 
 
 PY_CASES = {
@@ -184,9 +154,4 @@ PY_CASES = {
 
 @pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
 def test_python_entry_points(case, tmp_path):
-    files = None  # these cases read no input file
-    if case.exc is None:
-        case.call(files, tmp_path)
-        return
-    with pytest.raises(case.exc, match=case.match):
-        case.call(files, tmp_path)
+    check_case(case, None, tmp_path)  # these cases read no input file

@@ -1,7 +1,6 @@
 """Loaders: the shared UCI files, scikit-learn's sets, any CSV, and their errors."""
 
 import importlib.util
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -9,6 +8,7 @@ import pytest
 
 from crembo import datasets
 from crembo.datasets import available, load, load_csv
+from support.bad_input import Case, check_case
 
 SHARED = [
     # name, shape, class counts in sorted label order, missing values
@@ -226,20 +226,9 @@ def test_suite_csv_from_another_folder(tmp_path):
 
 
 # ------------------------------------------------------------------ bad input
-# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
-# end to end (tests/cli/test_bad_input.py holds the commands' cases).
+# Each case raises ``exc`` matching ``match``, or works end to end (tests/support/bad_input.py).
 
 TARGET = "target"  # the label column of conftest's bad_input_files
-
-
-@dataclass
-class Case:
-    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
-    return normally (then ``call`` does its own checks)."""
-
-    call: object
-    exc: type | None = None
-    match: str | None = None
 
 
 PY_CASES = {
@@ -304,8 +293,4 @@ def files(bad_input_files):
 
 @pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
 def test_python_entry_points(case, files, tmp_path):
-    if case.exc is None:
-        case.call(files, tmp_path)
-        return
-    with pytest.raises(case.exc, match=case.match):
-        case.call(files, tmp_path)
+    check_case(case, files, tmp_path)

@@ -1,19 +1,16 @@
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
-from sklearn.ensemble import RandomForestClassifier
 
 from crembo import (
     allowed_labels,
-    belief_from,
     candidate_thresholds,
     empirical_depth,
     pointwise_depth,
 )
 from crembo.belief import votes_to_belief
 from crembo.depth import clip_belief
+from support.bad_input import BELIEF as IRIS_BELIEF
+from support.bad_input import Case, check_case
 
 # Four members vote on three points; class 2 gets no vote anywhere.
 VOTES = np.array([[0, 0, 1, 1], [1, 1, 1, 0], [0, 0, 0, 0]])
@@ -92,29 +89,7 @@ def test_bad_input_names_the_problem(call, match):
 
 
 # ------------------------------------------------------------------ bad input
-# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
-# end to end (tests/cli/test_bad_input.py holds the commands' cases).
-
-
-X, Y = load_iris(return_X_y=True)
-
-
-def forest(n=10):
-    return RandomForestClassifier(n, max_depth=4, random_state=0)
-
-
-TEACHER = forest().fit(X, Y)
-IRIS_BELIEF = belief_from(TEACHER, X)
-
-
-@dataclass
-class Case:
-    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
-    return normally (then ``call`` does its own checks)."""
-
-    call: object
-    exc: type | None = None
-    match: str | None = None
+# Each case raises ``exc`` matching ``match``, or works end to end (tests/support/bad_input.py).
 
 
 PY_CASES = {
@@ -181,9 +156,4 @@ PY_CASES = {
 
 @pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
 def test_python_entry_points(case, tmp_path):
-    files = None  # these cases read no input file
-    if case.exc is None:
-        case.call(files, tmp_path)
-        return
-    with pytest.raises(case.exc, match=case.match):
-        case.call(files, tmp_path)
+    check_case(case, None, tmp_path)  # these cases read no input file

@@ -1,12 +1,9 @@
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.model_selection import cross_val_score, train_test_split
@@ -18,6 +15,7 @@ import crembo
 from crembo import CREMBOClassifier, MEMOClassifier, SurrogateClassifier, belief_from
 from crembo.belief import votes_to_belief
 from crembo.selection import Halving, HoldOut, KFoldOneSE
+from support.bad_input import BELIEF, Case, X, Y, check_case, forest, with_value
 
 
 def small_forest(seed=0):
@@ -341,25 +339,7 @@ def test_strategy_parameters_clone_and_set(wine_split):
 
 
 # ------------------------------------------------------------------ bad input
-# Each case raises ``exc`` with a message matching ``match`` or, with ``exc=None``, works
-# end to end (tests/cli/test_bad_input.py holds the commands' cases).
-
-
-X, Y = load_iris(return_X_y=True)
-
-
-def forest(n=10):
-    return RandomForestClassifier(n, max_depth=4, random_state=0)
-
-
-TEACHER = forest().fit(X, Y)
-BELIEF = belief_from(TEACHER, X)
-
-
-def with_value(value, row=3, col=1):
-    Z = X.copy()
-    Z[row, col] = value
-    return Z
+# Each case raises ``exc`` matching ``match``, or works end to end (tests/support/bad_input.py).
 
 
 class OneDimensionalOnly(DecisionTreeClassifier):
@@ -396,16 +376,6 @@ class Majority(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-@dataclass
-class Case:
-    """``call(files, tmp)`` must raise ``exc`` matching ``match``; or, with ``exc=None``,
-    return normally (then ``call`` does its own checks)."""
-
-    call: object
-    exc: type | None = None
-    match: str | None = None
 
 
 def _round_trip(make, Xfit):
@@ -576,9 +546,4 @@ PY_CASES = {
 
 @pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
 def test_python_entry_points(case, tmp_path):
-    files = None  # these cases read no input file
-    if case.exc is None:
-        case.call(files, tmp_path)
-        return
-    with pytest.raises(case.exc, match=case.match):
-        case.call(files, tmp_path)
+    check_case(case, None, tmp_path)  # these cases read no input file

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-from cli_support import run
 from sklearn.datasets import load_wine
+
+from support.cli import run
 
 
 @pytest.fixture(scope="session")

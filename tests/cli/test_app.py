@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from cli_support import refused, run
+
+from support.cli import refused, run
 
 
 def test_root_help_lists_commands():

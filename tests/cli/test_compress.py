@@ -5,9 +5,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from cli_support import compress_quick, refused, run
 
 from crembo.persist import read_metadata
+from support.cli import compress_quick, refused, run
 
 
 def _figures(text, method):

@@ -9,11 +9,11 @@ import re
 
 import numpy as np
 import pytest
-from cli_support import refused, run
 from sklearn.datasets import load_iris, load_wine
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from crembo.cli.demo import _METHODS, _demo_units, _fit_methods
+from support.cli import refused, run
 
 
 def _splits_before(y, seed, folds):

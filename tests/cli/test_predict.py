@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 import pandas as pd
-from cli_support import compress_quick, refused, run
 
 import crembo
+from support.cli import compress_quick, refused, run
 
 
 def test_compress_then_predict_round_trip(compressed, wine_csv, tmp_path):
