@@ -31,10 +31,12 @@ import numpy as np
 
 from crembo.datasets import expand_names
 from crembo.experiments.tabular import run_on_dataset
+from crembo.peers import PEERS as PEER_REGISTRY
 
 DEFAULT = "CREMBO-robust"
 BASELINES = ("BM", "VT")
-PEERS = ("STreeD", "STreeD-VT", "GOSDT", "HSTree", "FIGS")
+#: every registered peer (:data:`crembo.peers.PEERS`): a new peer module joins the suite
+PEERS = tuple(PEER_REGISTRY)
 METHODS = ("teacher", *BASELINES, DEFAULT, *PEERS)
 EXPERIMENTS = ("generalization", "robustness")
 BEST_BASELINE = "best(BM,VT)"

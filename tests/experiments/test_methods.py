@@ -22,15 +22,6 @@ X, Y = load_iris(return_X_y=True)
 ROWS = np.random.default_rng(0).permutation(Y.size)[:90]  # small and shuffled: quick fits
 X, Y = X[ROWS], Y[ROWS]
 
-#: the optional packages each peer imports (its extra may be missing)
-PEER_NEEDS = {
-    "STreeD": ("pystreed",),
-    "STreeD-VT": ("pystreed",),
-    "GOSDT": ("gosdt",),
-    "HSTree": ("six", "imodels"),
-    "FIGS": ("six", "imodels"),
-}
-
 
 @pytest.fixture(scope="module")
 def teacher():
@@ -38,10 +29,10 @@ def teacher():
 
 
 def _build(name, teacher, rs=0):
-    for module in PEER_NEEDS.get(name, ()):
+    for module in getattr(PEERS.get(name), "needs", ()):
         pytest.importorskip(module)
     model = METHODS[name](teacher, make_student("none", 0), rs, max_candidates=None)
-    if name.startswith(("STreeD", "GOSDT")):
+    if name in PEERS and "time_limit" in model.get_params():
         model.set_params(time_limit=5)  # a few seconds are plenty on 90 rows
     return model
 

@@ -123,8 +123,8 @@ def _make_command(experiment: str):
             typer.Option(
                 help="Comma-separated methods; the teacher is always included. Known: BM, VT, "
                 "CREMBO (the paper's), CREMBO-refit, CREMBO-robust (the default preset), the "
-                "ablation's CREMBO+... variants and the peers STreeD, STreeD-VT, GOSDT, HSTree, "
-                "FIGS (an unknown name is answered with the whole list)."
+                "ablation's CREMBO+... variants and every peer of crembo.peers (an unknown "
+                "name is answered with the whole list, peers included)."
             ),
         ] = ",".join(DEFAULT_METHODS),
         out: Annotated[
