@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from crembo.experiments.tabular import robustness
-from crembo.report import markdown_table
+from crembo.tables import markdown_table
 
 DATASETS = ("iris", "wine", "heart", "breast_cancer", "dermatology", "arrhythmia", "digits")
 #: the first pass; ``--variants`` runs others (any name of ``crembo.experiments.methods.METHODS``)

@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from crembo import CREMBOClassifier
 from crembo.experiments.methods import METHODS
 from crembo.experiments.tabular import robustness
-from crembo.report import markdown_table
+from crembo.tables import markdown_table
 from crembo.students.medoid import BootstrapMedoidStudent
 from crembo.students.optimal import OptimalAllowedLabelTree
 from crembo.students.sklearn import AllowedLabelClassifier

@@ -194,7 +194,7 @@ def _with_best(q: dict, key: str, guard_key: str | None = None):
 def merged_tables(outs, datasets, default=DEFAULT) -> str:
     """Tables over several run folders (e.g. cheap methods with 3 repeats, the optimal-tree
     peers with 1): each comparison uses the repeats both methods have."""
-    from crembo.report import markdown_table
+    from crembo.tables import markdown_table
 
     found = per_repeat(outs, datasets)
     parts = []

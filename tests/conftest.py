@@ -17,6 +17,19 @@ def iris():
     return load_iris(return_X_y=True)
 
 
+@pytest.fixture(scope="session")
+def wine_crembo():
+    """The wine bunch and CREMBO (a 20-tree forest teacher) fitted on it."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    from crembo import CREMBOClassifier
+
+    bunch = load_wine()
+    teacher = RandomForestClassifier(20, max_depth=8, random_state=0)
+    model = CREMBOClassifier(teacher, random_state=0, n_jobs=1).fit(bunch.data, bunch.target)
+    return bunch, model
+
+
 @pytest.fixture
 def rng():
     return np.random.RandomState(0)

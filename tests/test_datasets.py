@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crembo import datasets
-from crembo.datasets import available, load, load_csv
+from crembo.datasets import available, load
 from support.bad_input import Case, check_case
 
 SHARED = [
@@ -87,36 +87,6 @@ def test_env_folder_is_searched(tmp_path, monkeypatch):
 def test_data_dir_must_be_a_folder(tmp_path):
     with pytest.raises(ValueError, match="data_dir"):
         load("heart", data_dir=tmp_path / "absent")
-
-
-def test_load_csv_one_hot_and_missing(tmp_path):
-    df = pd.DataFrame(
-        {"x": [1.0, 2.0, 3.0, 4.0], "color": ["red", "blue", None, "red"], "y": list("abab")}
-    )
-    path = tmp_path / "d.csv"
-    df.to_csv(path, index=False)
-    ds = load_csv(path, "y")
-    assert ds.feature_names == ["x", "color=blue", "color=red"]
-    assert ds.X[0].tolist() == [1.0, 0.0, 1.0]
-    assert np.isnan(ds.X[2, 1:]).all()  # missing category: missing in every indicator
-    assert ds.y.tolist() == list("abab")
-    assert ds.name == "d"
-
-
-def test_load_csv_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="absent.csv"):
-        load_csv(tmp_path / "absent.csv", "y")
-    path = tmp_path / "d.csv"
-    pd.DataFrame({"x": [1, 2], "y": [0, 1]}).to_csv(path, index=False)
-    with pytest.raises(ValueError, match="no column 'label'.*x, y"):
-        load_csv(path, "label")
-    pd.DataFrame({"x": [1, 2, 3], "y": [0, None, 1]}).to_csv(path, index=False)
-    with pytest.raises(ValueError, match="missing in 1 row"):
-        load_csv(path, "y")
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"")
-    with pytest.raises(ValueError, match="bad.csv"):
-        load_csv(bad, "y")
 
 
 # ---------------------------------------------------------------- the benchmark suite

@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import crembo
 from crembo.belief import votes_to_belief
-from crembo.datasets import load_csv
+from crembo.csv_files import load_csv
 from crembo.depth import allowed_labels, candidate_thresholds, empirical_depth, pointwise_depth
 
 FAST = settings(max_examples=60, deadline=None)

@@ -1,40 +1,26 @@
-"""Readable trees, tables and the report folder."""
+"""Readable trees and the report folder."""
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_wine
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
-from crembo import AllowedLabelClassifier, CREMBOClassifier, SurrogateClassifier, belief_from
-from crembo.report import (
-    evaluate_folds,
-    evaluation_markdown,
-    evaluation_rows,
-    format_size,
-    markdown_table,
-    rich_table,
-    split_name,
-    split_recurrence,
-    stability_rows,
-    tree_splits,
-    write_report,
-)
+from crembo import AllowedLabelClassifier, SurrogateClassifier, belief_from
+from crembo.report import write_report
 from crembo.students.tree import tree_leaves, tree_rules, tree_view
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def wine():
-    return load_wine()
+def wine(wine_crembo):
+    return wine_crembo[0]
 
 
 @pytest.fixture(scope="module")
-def fitted(wine):
-    teacher = RandomForestClassifier(20, max_depth=8, random_state=0)
-    return CREMBOClassifier(teacher, random_state=0, n_jobs=1).fit(wine.data, wine.target)
+def fitted(wine_crembo):
+    return wine_crembo[1]
 
 
 def test_node_predictions_match_the_student(fitted, wine):
@@ -103,18 +89,6 @@ def test_too_few_feature_names(fitted):
         tree_rules(fitted, ["a", "b"])
 
 
-def test_tables():
-    rows = [
-        {"method": "BM", "accuracy": 0.91234, "n": 3},
-        {"method": "VT", "accuracy": float("nan"), "n": 4},
-    ]
-    md = markdown_table(rows)
-    assert md.splitlines()[0] == "| method | accuracy | n |"
-    assert "0.912" in md and "n/a" in md
-    table = rich_table(rows, title="t")
-    assert table.row_count == 2 and len(table.columns) == 3
-
-
 def test_write_report(tmp_path, fitted, wine):
     belief = belief_from(fitted.teacher_, wine.data)
     paths = write_report(
@@ -142,59 +116,6 @@ def test_report_folder_must_be_a_folder(tmp_path, fitted, wine):
     target.write_text("x")
     with pytest.raises(ValueError, match="not a folder"):
         write_report(fitted, target, X=wine.data, belief=belief_from(fitted.teacher_, wine.data))
-
-
-def test_split_recurrence_counts_near_thresholds():
-    X = np.column_stack([np.arange(100.0), np.r_[np.zeros(50), np.ones(50)]])
-    splits = (np.array([0, 1]), np.array([49.5, 0.5]))
-    others = [
-        (np.array([0]), np.array([50.5])),  # one row of 100 apart: the same split
-        (np.array([0, 1]), np.array([80.5, 0.3])),  # 31 rows apart; one-hot at 0.3: same
-        (np.array([1]), np.array([0.9])),
-    ]
-    same_feature, same_split = split_recurrence(splits, others, X)
-    assert same_feature.tolist() == [2, 2]
-    assert same_split.tolist() == [1, 2]
-
-
-def test_evaluate_folds_and_its_tables(fitted, wine):
-    X = wine.data
-    splits = tree_splits(fitted)
-    assert splits[0].size >= 1 and (splits[0] < X.shape[1]).all()
-    pred = fitted.predict(X)
-    other = pred.copy()
-    other[:10] = (other[:10] + 1) % 3
-    folds = [
-        {
-            "accuracy": {"student": a, "teacher": 0.95, "tree": 0.9, "majority": 0.4},
-            "agreement": 0.9,
-            "all_pred": p,
-            "splits": splits,
-            "train_share": 0.8,
-        }
-        for a, p in ((0.9, pred), (0.8, other))
-    ] + [{"error": "fold 3: one class"}]
-    names = {"student": "S", "teacher": "T", "tree": "P", "majority": "M"}
-    ev = evaluate_folds(fitted, folds, X, names, wine.feature_names)
-    assert ev["folds"] == 2 and ev["requested"] == 3 and "fold 3" in ev["note"]
-    rows = evaluation_rows(ev)
-    assert [r["method"] for r in rows] == ["S", "T", "P", "M"]
-    assert rows[0]["accuracy"] == "0.850 ± 0.071"
-    assert ev["stability"]["agreement"] == pytest.approx(1 - 10 / X.shape[0])
-    srows = stability_rows(ev)
-    assert len(srows) == splits[0].size and all(r["same split"] == "2/2" for r in srows)
-    assert srows[0]["split"].startswith(wine.feature_names[splits[0][0]])
-    md = evaluation_markdown(ev)
-    assert "## Cross-validated accuracy" in md and "## Stability" in md and "fold 3" in md
-    assert "no evaluation" in evaluation_markdown(None)
-
-
-def test_split_names_and_sizes():
-    assert split_name(0, 0.5, ["colour=red"]) == "colour == red"
-    assert split_name(0, 2.25, ["age"]) == "age <= 2.25"
-    assert split_name(3, 1.0) == "x[3] <= 1"
-    assert format_size(512) == "512 bytes"
-    assert format_size(4300) == "4.2 KB" and format_size(3 * 2**20) == "3.0 MB"
 
 
 def test_report_holds_the_evaluation_and_the_depth_count(tmp_path, fitted, wine):

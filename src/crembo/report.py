@@ -1,4 +1,7 @@
-"""Tables and plots: what a fitted CREMBO model chose, and why.
+"""The report of a fitted CREMBO model: its plots and ``report.md``, what it chose and why.
+
+The tables are :mod:`crembo.tables`, the cross-validated evaluation of ``crembo compress``
+:mod:`crembo.evaluation`; :func:`write_report` puts them together.
 
 Plots use matplotlib's Agg backend (no display needed) and every file is written to a
 temporary name first, then renamed, so a report folder never holds half-written files.
@@ -6,50 +9,21 @@ temporary name first, then renamed, so a report folder never holds half-written 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from rich.table import Table
 
 from crembo._io import atomic_path
 from crembo.depth import pointwise_depth
-from crembo.metrics import pairwise_agreement
-from crembo.students.tree import class_labels, tree_rules, tree_view, uniform_subtrees
+from crembo.evaluation import evaluation_markdown
+from crembo.students.tree import class_labels, rules, tree_view, uniform_subtrees
+from crembo.tables import markdown_table
 
 SWEEP_PLOT = "threshold_sweep.png"
 DEPTH_PLOT = "depth_profile.png"
 TREE_PLOT = "student_tree.png"
 REPORT = "report.md"
-
-
-def rich_table(rows: Sequence[Mapping], title: str | None = None, *, digits: int = 3) -> Table:
-    """A rich table with one column per key of the first row; floats rounded."""
-    table = Table(title=title, title_justify="left")
-    if not rows:
-        return table
-    for i, key in enumerate(rows[0]):
-        table.add_column(str(key), justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*(_fmt(v, digits) for v in row.values()))
-    return table
-
-
-def markdown_table(rows: Sequence[Mapping], *, digits: int = 3) -> str:
-    """The same rows as a GitHub markdown table."""
-    if not rows:
-        return ""
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(map(str, keys)) + " |", "|" + " --- |" * len(keys)]
-    lines += ["| " + " | ".join(_fmt(r[k], digits) for k in keys) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def _fmt(value, digits) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"
-    return str(value)
 
 
 def _pyplot():
@@ -311,7 +285,7 @@ def write_report(
             "probability of being allowed (argmax of P(allowed)); subtrees whose leaves all "
             "predict one class are shown as one leaf.\n\n"
             f"![student tree]({TREE_PLOT})\n\n```text\n"
-            + rules_text(model, feature_names, class_names, X=X, y=y)
+            + rules(model, feature_names, class_names, X=X, y=y)
             + "\n```",
         ]
     )
@@ -319,212 +293,3 @@ def write_report(
     with atomic_path(report) as tmp:
         tmp.write_text(text + "\n", encoding="utf-8")
     return [report, *paths]
-
-
-# ------------------------------------------------------------- evaluation (compress)
-
-#: A resampled student's split "recurs" when it sends all but this share of the rows the same
-#: way as the final tree's split on the same feature (robust to thresholds that differ only
-#: between two neighbouring values, or inside (0, 1) on a one-hot column).
-SPLIT_TOLERANCE = 0.02
-
-
-def tree_splits(model) -> tuple[np.ndarray, np.ndarray]:
-    """Features and thresholds of the splits the rules show (not those inside one-class
-    subtrees, which the rules merge into one leaf). Empty for a non-tree student."""
-    try:
-        view = tree_view(model)
-    except TypeError:
-        return np.empty(0, dtype=int), np.empty(0)
-    shown = (view.feature >= 0) & ~uniform_subtrees(view)
-    return view.feature[shown].astype(int), view.threshold[shown].astype(float)
-
-
-def split_recurrence(splits, others, X, tolerance: float = SPLIT_TOLERANCE):
-    """How many of ``others`` trees have each split of ``splits``.
-
-    Parameters
-    ----------
-    splits : (features, thresholds)
-        A tree's splits (:func:`tree_splits`).
-    others : sequence of (features, thresholds)
-        The splits of the resampled trees.
-    X : ndarray of shape (n_samples, n_features)
-        The rows that decide whether two thresholds are the same split.
-    tolerance : float, default=SPLIT_TOLERANCE
-        Largest share of the rows two thresholds on one feature may send different ways.
-
-    Returns
-    -------
-    same_feature, same_split : ndarray of int
-        Per split, the number of other trees splitting that feature at all, and at a
-        threshold within ``tolerance``.
-    """
-    features, thresholds = splits
-    X = np.asarray(X, dtype=float)
-    same_feature = np.zeros(features.size, dtype=int)
-    same_split = np.zeros(features.size, dtype=int)
-    for i, (f, t) in enumerate(zip(features, thresholds, strict=True)):  # a few splits
-        column = X[:, f][None, :]
-        for other_f, other_t in others:
-            near = other_t[other_f == f]
-            if near.size == 0:
-                continue
-            same_feature[i] += 1
-            lo, hi = np.minimum(near, t)[:, None], np.maximum(near, t)[:, None]
-            between = np.mean((column > lo) & (column <= hi), axis=1)  # NaN: neither
-            same_split[i] += bool(np.any(between <= tolerance))
-    return same_feature, same_split
-
-
-def evaluate_folds(model, folds, X, names, feature_names=None) -> dict:
-    """Summarize compress's cross-validation folds (results of its fold jobs).
-
-    Each fold result holds ``accuracy`` (per method key), ``agreement`` (student against
-    teacher on the held-out rows), ``all_pred`` (the fold student on every row), ``splits``
-    and ``train_share``; or ``error``. ``names`` maps the method keys to printed names.
-    """
-    ok = [f for f in folds if "error" not in f]
-    errors = [f["error"] for f in folds if "error" in f]
-    evaluation = {"folds": len(ok), "requested": len(folds), "note": "; ".join(errors)}
-    if not ok:
-        return evaluation
-    evaluation["accuracy"] = [
-        {"method": name, "scores": [f["accuracy"][key] for f in ok]} for key, name in names.items()
-    ]
-    evaluation["agreement"] = [f["agreement"] for f in ok]
-    final = tree_splits(model)
-    n_features = np.asarray(X).shape[1]
-    names_ = list(feature_names) if feature_names is not None else None
-    same_feature, same_split = split_recurrence(final, [f["splits"] for f in ok], X)
-    evaluation["stability"] = {
-        "students": len(ok),
-        "train_share": float(np.mean([f["train_share"] for f in ok])),
-        # one fold student alone has no pair: NaN
-        "agreement": pairwise_agreement([f["all_pred"] for f in ok], present=[True] * len(ok)),
-        "splits": [
-            {
-                "split": split_name(f, t, names_, n_features),
-                "same feature": int(a),
-                "same split": int(b),
-            }
-            for f, t, a, b in zip(*final, same_feature, same_split, strict=True)
-        ],
-    }
-    return evaluation
-
-
-def split_name(feature: int, threshold: float, feature_names=None, n_features=None) -> str:
-    """``petal width <= 0.8``; a one-hot column ``col=value`` reads ``col == value``."""
-    name = feature_names[feature] if feature_names is not None else f"x[{feature}]"
-    if "=" in name and 0 < threshold < 1:  # the one-hot naming of crembo.datasets
-        column, _, value = name.partition("=")
-        return f"{column} == {value}"
-    return f"{name} <= {threshold:.4g}"
-
-
-def evaluation_rows(evaluation) -> list[dict]:
-    """The accuracy table: one row per method, mean ± std over the folds."""
-    rows = []
-    for row in evaluation.get("accuracy", []):
-        scores = np.asarray(row["scores"], dtype=float)
-        std = scores.std(ddof=1) if scores.size > 1 else float("nan")
-        rows.append(
-            {
-                "method": row["method"],
-                "accuracy": f"{scores.mean():.3f} ± {std:.3f}",
-                "min / max": f"{scores.min():.3f} / {scores.max():.3f}",
-            }
-        )
-    return rows
-
-
-def stability_rows(evaluation) -> list[dict]:
-    """Per split of the tree: how many of the resampled students share it."""
-    st = evaluation.get("stability") or {}
-    k = st.get("students", 0)
-    return [
-        {
-            "split": s["split"],
-            "same feature": f"{s['same feature']}/{k}",
-            "same split": f"{s['same split']}/{k}",
-        }
-        for s in st.get("splits", [])
-    ]
-
-
-def evaluation_sentences(evaluation) -> dict:
-    """The printed explanations of the evaluation, by part."""
-    if evaluation is None:
-        return {"none": "no evaluation (--folds 0)."}
-    if "accuracy" not in evaluation:
-        return {"none": evaluation.get("note") or "no evaluation."}
-    k = evaluation["folds"]
-    agree = np.asarray(evaluation["agreement"])
-    st = evaluation["stability"]
-    text = {
-        "accuracy": f"accuracy: mean ± std over {k} shuffled stratified folds, the same folds "
-        "for every method; the student is refitted with its teacher on each fold.",
-        "agreement": f"agreement of the student with the teacher on the held-out rows: "
-        f"{agree.mean():.3f} (per fold {' '.join(f'{a:.3f}' for a in agree)}).",
-        "stability": f"stability: the {st['students']} fold students (each fitted on "
-        f"{100 * st['train_share']:.0f} % of the rows) predict alike on {st['agreement']:.3f} "
-        "of all rows (mean over pairs). Each split of the final tree below: how many of them "
-        "split the same feature, and how many at the same place (sending all but "
-        f"{100 * SPLIT_TOLERANCE:.0f} % of the rows the same way).",
-    }
-    if evaluation.get("note"):
-        text["note"] = f"left out: {evaluation['note']}"
-    return text
-
-
-def print_evaluation(console, evaluation) -> None:
-    """The evaluation on a rich console: tables and their explanations."""
-    text = evaluation_sentences(evaluation)
-    if "none" in text:
-        console.print(text["none"])
-        return
-    console.print(rich_table(evaluation_rows(evaluation), title="Cross-validated accuracy"))
-    console.print(text["accuracy"])
-    if "note" in text:
-        console.print(text["note"])
-    console.print(text["agreement"] + "\n")
-    console.print(text["stability"])
-    rows = stability_rows(evaluation)
-    if rows:
-        console.print(rich_table(rows, title="Splits of the tree among the fold students"))
-
-
-def evaluation_markdown(evaluation) -> str:
-    """The evaluation as report.md sections."""
-    text = evaluation_sentences(evaluation)
-    if "none" in text:
-        return "## Evaluation\n\n" + text["none"]
-    parts = [
-        "## Cross-validated accuracy",
-        markdown_table(evaluation_rows(evaluation)),
-        text["accuracy"] + (f" {text['note']}" if "note" in text else ""),
-        text["agreement"],
-        "## Stability",
-        text["stability"],
-        markdown_table(stability_rows(evaluation)) or "(the tree has no split)",
-    ]
-    return "\n\n".join(parts)
-
-
-def rules_text(model, feature_names=None, class_names=None, *, X=None, y=None) -> str:
-    """The student's rules (with the real rows per leaf when ``X`` and ``y`` are given)."""
-    from crembo.students import tree as trees
-
-    rules = getattr(trees, "rules", None)
-    if rules is None:  # before the rules function with real-row counts
-        return tree_rules(model, feature_names, class_names)
-    return rules(model, feature_names, class_names, X=X, y=y)
-
-
-def format_size(n_bytes: int) -> str:
-    """``4.2 KB``, ``2.6 MB``."""
-    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if n_bytes >= size:
-            return f"{n_bytes / size:.1f} {unit}"
-    return f"{n_bytes} bytes"

@@ -131,8 +131,8 @@ def compress(
     """
     import numpy as np
 
-    from crembo.report import print_evaluation, rules_text
-    from crembo.students.tree import tree_leaves
+    from crembo.evaluation import print_evaluation
+    from crembo.students.tree import rules, tree_leaves
 
     start = time.perf_counter()
     if folds == 1:
@@ -203,8 +203,8 @@ def compress(
     )
     print_evaluation(console, evaluation)
     console.print("\n[bold]The student's rules[/bold] (fitted on all rows):")
-    rules = rules_text(model, ds.feature_names, classes, X=ds.X, y=ds.y)
-    console.print(rules, markup=False, soft_wrap=True)
+    text = rules(model, ds.feature_names, classes, X=ds.X, y=ds.y)
+    console.print(text, markup=False, soft_wrap=True)
     console.print(
         f"\nmodel saved to {out} ({_size_note(sizes, student_only)})"
         + (f"; report in {report}" if report else "")
@@ -213,7 +213,7 @@ def compress(
 
 
 def _size_note(sizes, student_only) -> str:
-    from crembo.report import format_size
+    from crembo.tables import format_size
 
     if student_only:
         return f"student only, {format_size(sizes['student'])}; no teacher"
@@ -349,7 +349,7 @@ def _fit_and_evaluate(X, y, spec, folds, n_jobs, bars, feature_names=None):
     rewarn(final["warnings"])
     evaluation = None
     if splits:
-        from crembo.report import evaluate_folds
+        from crembo.evaluation import evaluate_folds
 
         evaluation = evaluate_folds(
             final["model"], results[1:], X, _method_names(spec), feature_names
@@ -392,7 +392,7 @@ def _compress_job(index, X, y, train, test, spec, n_jobs):
     import numpy as np
     from sklearn.dummy import DummyClassifier
 
-    from crembo.report import tree_splits
+    from crembo.evaluation import tree_splits
 
     if train is None:
         with recorded_warnings() as shown:
@@ -425,7 +425,7 @@ def _compress_job(index, X, y, train, test, spec, n_jobs):
 
 
 def _load_csv(path, target, **options):
-    from crembo.datasets import load_csv
+    from crembo.csv_files import load_csv
 
     path = Path(path)
     if path.exists() and not path.is_file():

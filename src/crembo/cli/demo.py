@@ -61,7 +61,7 @@ def demo(
     import numpy as np
 
     from crembo.metrics import pairwise_agreement
-    from crembo.report import rich_table
+    from crembo.tables import rich_table
     from crembo.students.tree import tree_rules
 
     start = time.perf_counter()

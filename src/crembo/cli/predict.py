@@ -66,7 +66,7 @@ def predict(
 
     from crembo import persist
     from crembo.cli.compress import refuse_infinity
-    from crembo.datasets import encode_like, read_csv_frame
+    from crembo.csv_files import encode_like, read_csv_frame
 
     meta = persist.read_metadata(model)
     estimator = persist.load(model, trusted=trust or None)

@@ -5,6 +5,13 @@ A *method* is built from a (usually already fitted) teacher, an unfitted student
 :data:`METHODS` is declared here once and read-only; an experiment that compares more
 (a benchmark's levers, a test's broken method) passes them as ``extra_methods`` of its
 :class:`~crembo.experiments.protocol.Protocol`, for that run only.
+
+``CREMBO`` is the paper's algorithm (``preset="paper"``), ``CREMBO-robust`` what
+``CREMBOClassifier()`` fits by default. The paper's method keeps its short name: it is the
+``method`` column of every stored ``records.csv`` and the ``methods`` of every ``run.json``
+that a rerun compares before resuming, and the row name of the tables in ``docs/results.md``
+(with the commands that made them); renaming it would make those runs unresumable and those
+commands print other tables. Every place that lists the methods says which is which.
 """
 
 from __future__ import annotations
