@@ -87,6 +87,8 @@ ALLOWED_OBJECTS = frozenset(
         # plain NumPy node arrays (indexing is bounds-checked: a bad index raises, no crash)
         "crembo.students.optimal.OptimalAllowedLabelTree",
         "crembo.students.medoid.BootstrapMedoidStudent",
+        "crembo.students.sum_of_trees.SumOfTreesStudent",
+        "crembo.students.sum_of_trees.AdditiveTree",
         "crembo.baselines.EpochSelectedMLP",
         "crembo.config.Config",
         "crembo.selection.HoldOut",

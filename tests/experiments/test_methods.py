@@ -11,6 +11,7 @@ from crembo import CREMBOClassifier, SurrogateClassifier
 from crembo.experiments.methods import (
     ABLATION,
     METHODS,
+    STUDENT_CLASSES,
     check_methods,
     default_max_candidates,
     make_student,
@@ -37,10 +38,21 @@ def _build(name, teacher, rs=0):
     return model
 
 
-def test_names_are_the_core_methods_the_ablation_and_the_peers():
+def test_names_are_the_core_methods_the_ablation_the_student_classes_and_the_peers():
     assert list(METHODS)[:5] == ["teacher", "BM", "VT", "CREMBO", "CREMBO-refit"]
     assert set(ABLATION) <= set(METHODS) and set(PEERS) <= set(METHODS)
-    assert len(METHODS) == 5 + len(ABLATION) + len(PEERS)
+    assert set(STUDENT_CLASSES) <= set(METHODS)
+    assert len(METHODS) == 5 + len(ABLATION) + len(STUDENT_CLASSES) + len(PEERS)
+
+
+def test_a_student_class_method_is_crembo_with_that_student():
+    from crembo.students import SumOfTreesStudent
+
+    teacher = RandomForestClassifier(5, random_state=0)
+    model = METHODS["CREMBO-sum"](teacher, DecisionTreeClassifier(max_depth=4), 3)
+    assert isinstance(model.student, SumOfTreesStudent)
+    assert model.student.max_splits == 15 and model.student.random_state == 3
+    assert model.selection.max_swept == 8
 
 
 def test_the_mapping_is_read_only():

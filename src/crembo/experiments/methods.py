@@ -33,6 +33,7 @@ __all__ = [
     "CV5",
     "METHODS",
     "REFIT",
+    "STUDENT_CLASSES",
     "check_methods",
     "default_max_candidates",
     "make_student",
@@ -103,6 +104,39 @@ ABLATION = MappingProxyType(
 )
 
 
+#: The k-fold choice of the students other than a tree, which fit one student per fold and
+#: candidate (no batched pass): at most 8 candidates from θ* up, evenly in rank, per fold.
+KFOLD_FITTED = KFoldOneSE(5, max_swept=8)
+
+
+class _OtherStudent:
+    """The default CREMBO (robust preset) with ``make(random_state)`` as its student instead
+    of the experiment's tree, its candidates capped (:data:`KFOLD_FITTED`)."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __call__(self, teacher, student, rs, max_candidates=None, **_):
+        return CREMBOClassifier(
+            teacher,
+            self.make(rs),
+            selection=KFOLD_FITTED,
+            max_candidates=max_candidates,
+            random_state=rs,
+        )
+
+
+def _sum_of_trees(rs):
+    from crembo.students.sum_of_trees import SumOfTreesStudent
+
+    return SumOfTreesStudent(max_splits=15, max_depth=4, random_state=rs)
+
+
+#: CREMBO with a student of another model class (issue 21): ``CREMBO-sum``, a sum of trees
+#: with at most 15 splits in all and depth 4 (FIGS's class, :mod:`crembo.students.sum_of_trees`).
+STUDENT_CLASSES = MappingProxyType({"CREMBO-sum": _OtherStudent(_sum_of_trees)})
+
+
 def _teacher(teacher, student, rs, **_):
     return teacher
 
@@ -162,6 +196,7 @@ METHODS: Mapping[str, MethodBuilder] = MappingProxyType(
         "CREMBO": _crembo,
         "CREMBO-refit": _crembo_refit,
         **{name: _Variant(options) for name, options in ABLATION.items()},
+        **STUDENT_CLASSES,
         **PEERS,
     }
 )

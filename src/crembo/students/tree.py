@@ -236,11 +236,15 @@ def describe(model) -> str:
     """
     if not hasattr(model, "student_"):
         return repr(model)
+    student = model.student_
     try:
         view = tree_view(model)
+        parts, text = [f"a tree of depth {view.max_depth} with {view.n_leaves} leaves"], None
     except TypeError:
-        return f"{model!r}\n(student: {type(model.student_).__name__}; no rules to show)"
-    parts = [f"a tree of depth {view.max_depth} with {view.n_leaves} leaves"]
+        if not callable(getattr(student, "rules", None)):
+            return f"{model!r}\n(student: {type(student).__name__}; no rules to show)"
+        # a student with its own text form (a sum of trees): its rules say its size
+        parts, text = [f"a {type(student).__name__}"], student.rules()
     theta = getattr(model, "threshold_", None)
     memo = getattr(model, "memo_threshold_", None)
     if theta is not None:
@@ -251,7 +255,7 @@ def describe(model) -> str:
     head = f"{type(model).__name__}: " + ", ".join(parts) + "."
     if _has_synthetic_rows(model):
         head += " Row counts include the synthetic rows of the fit."
-    return head + "\n" + rules(model)
+    return head + "\n" + (rules(model) if text is None else text)
 
 
 def _allowed_label_view(student: AllowedLabelClassifier) -> TreeView:
