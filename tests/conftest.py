@@ -110,3 +110,12 @@ def bad_input_files(tmp_path_factory):
     (foreign / "iris" / "records.csv").write_text("name,score\nalice,3\n")
     paths["foreign_out"] = foreign
     return paths
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory):
+    """A compressed model with hostile names, missing values and one-hot columns, its files
+    and rows, for the exporter and ``crembo export`` tests (tests/support/shipped.py)."""
+    from support.shipped import make_shipped
+
+    return make_shipped(tmp_path_factory.mktemp("shipped"))

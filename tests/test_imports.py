@@ -52,7 +52,9 @@ def test_the_command_line_loads_no_scikit_learn_until_a_command_runs():
 
 
 def test_command_line_choices_match_what_they_name():
-    from crembo.choices import PRESET_NAMES
+    from crembo.choices import EXPORT_FORMATS, PRESET_NAMES
     from crembo.config import PRESETS
+    from crembo.exporters import FORMATS
 
     assert sorted(PRESET_NAMES) == sorted(PRESETS)
+    assert EXPORT_FORMATS == tuple(FORMATS)

@@ -13,6 +13,8 @@ TEACHERS = ("rf", "nn")
 CLASS_WEIGHTS = ("balanced", "none")
 #: The keys of :data:`crembo.config.PRESETS`.
 PRESET_NAMES = ("paper", "robust")
+#: The formats of ``crembo export`` (the keys of :data:`crembo.exporters.FORMATS`).
+EXPORT_FORMATS = ("onnx", "sql", "python", "json", "dot", "svg")
 #: The methods of every table, in table order.
 DEFAULT_METHODS = ("teacher", "BM", "VT", "CREMBO", "CREMBO-refit")
 #: Contaminated shares of the teacher's trees or of the labels in a breakdown, by default.
@@ -21,4 +23,5 @@ BREAKDOWN_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 #: The same choices as enums, for the command line's options.
 TeacherKind = Enum("TeacherKind", {t: t for t in TEACHERS}, type=str)
 ClassWeightKind = Enum("ClassWeightKind", {c: c for c in CLASS_WEIGHTS}, type=str)
+ExportFormatKind = Enum("ExportFormatKind", {f: f for f in EXPORT_FORMATS}, type=str)
 PresetKind = Enum("PresetKind", {p: p for p in PRESET_NAMES}, type=str)

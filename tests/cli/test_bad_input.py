@@ -68,6 +68,12 @@ def _predict(model, data, out="p.csv"):
     ]
 
 
+def _export(model, fmt="sql", out="m.sql"):
+    return lambda f, t: [
+        "export", "--model", f.get(model, model), "--format", fmt, "--out", t / out
+    ]  # fmt: skip
+
+
 CLI_CASES = {
     "compress-missing-file": CliCase(
         _compress("missing"), ("missing.csv", "does not exist"), ("m.skops",)
@@ -122,6 +128,22 @@ CLI_CASES = {
     "predict-data-empty": CliCase(_predict("model", "empty"), ("not a readable CSV",), ("p.csv",)),
     "predict-data-header-only": CliCase(_predict("model", "header"), ("0 data rows",), ("p.csv",)),
     "predict-data-inf": CliCase(_predict("model", "inf"), ("infinity",), ("p.csv",)),
+    "export-missing-model": CliCase(_export("nowhere.skops"), ("does not exist",), ("m.sql",)),
+    "export-model-is-a-csv": CliCase(_export("iris"), ("not a readable crembo model",), ("m.sql",)),
+    "export-out-folder-missing": CliCase(
+        _export("model", out="nowhere/m.sql"), ("does not exist",), ("nowhere",)
+    ),
+    "export-out-is-a-folder": CliCase(_export("model", out="."), ("folder",)),
+    "export-check-data-missing": CliCase(
+        lambda f, t: [*_export("model")(f, t), "--check", f["missing"]],
+        ("does not exist",),
+        ("m.sql",),
+    ),
+    "export-check-data-not-csv": CliCase(
+        lambda f, t: [*_export("model")(f, t), "--check", f["binary"]],
+        ("not a readable CSV",),
+        ("m.sql",),
+    ),
     "demo-unknown-dataset": CliCase(lambda f, t: ["demo", "--dataset", "nope"], ("nope",)),
     "datasets-data-dir-not-a-folder": CliCase(
         lambda f, t: ["datasets", "--data-dir", t / "nowhere"], ("data_dir",)

@@ -65,31 +65,15 @@ def predict(
     import pandas as pd
 
     from crembo import persist
-    from crembo.cli.compress import refuse_infinity
-    from crembo.csv_files import encode_like, read_csv_frame
 
     meta = persist.read_metadata(model)
     estimator = persist.load(model, trusted=trust or None)
-    categories = meta.get("categories") or {}
-    df = read_csv_frame(
-        data,
-        sep=sep or meta.get("sep") or ",",
-        encoding=encoding or meta.get("encoding"),
-        dtype={c: str for c in categories} or None,  # values compared as written
-    )
-    if len(df) == 0:
-        raise ValueError(f"data file {data} has a header but 0 data rows.")
+    df, X = read_rows(meta, data, sep=sep, encoding=encoding)
     if id_column is not None and id_column not in df.columns:
         raise ValueError(
             f"--id: no column {id_column!r} in {data}; columns: {', '.join(map(str, df.columns))}."
         )
     target = meta.get("target")
-    # files written before the encoding was stored: the feature names are numeric columns
-    columns = meta.get("columns") or meta.get("feature_names")
-    if not columns:
-        columns = [c for c in df.columns if c != target]
-    X, _ = encode_like(df, columns, categories, path=data)
-    refuse_infinity(X, meta.get("feature_names") or columns, data)
     pred = estimator.predict(X)
     frame = pd.DataFrame({"prediction": pred})
     if id_column is not None:
@@ -116,3 +100,31 @@ def predict(
         known = ~pd.isna(truth)
         acc = np.mean(np.asarray(pred[known]).astype(str) == truth[known].astype(str))
         typer.echo(f"accuracy against column {target!r}: {acc:.3f} ({known.sum()} rows)", err=True)
+
+
+def read_rows(meta: dict, data, *, sep=None, encoding=None):
+    """A CSV file's rows as the model of ``meta`` (its file's metadata) reads them:
+    ``(frame, X)``, the frame as read (one-hot columns as text) and the encoded features.
+
+    Also what ``crembo export --check`` runs the exported model on.
+    """
+    from crembo.cli.compress import refuse_infinity
+    from crembo.csv_files import encode_like, read_csv_frame
+
+    categories = meta.get("categories") or {}
+    df = read_csv_frame(
+        data,
+        sep=sep or meta.get("sep") or ",",
+        encoding=encoding or meta.get("encoding"),
+        dtype={c: str for c in categories} or None,  # values compared as written
+    )
+    if len(df) == 0:
+        raise ValueError(f"data file {data} has a header but 0 data rows.")
+    target = meta.get("target")
+    # files written before the encoding was stored: the feature names are numeric columns
+    columns = meta.get("columns") or meta.get("feature_names")
+    if not columns:
+        columns = [c for c in df.columns if c != target]
+    X, _ = encode_like(df, columns, categories, path=data)
+    refuse_infinity(X, meta.get("feature_names") or columns, data)
+    return df, X
