@@ -57,4 +57,4 @@ def test_command_line_choices_match_what_they_name():
     from crembo.exporters import FORMATS
 
     assert sorted(PRESET_NAMES) == sorted(PRESETS)
-    assert EXPORT_FORMATS == tuple(FORMATS)
+    assert tuple(FORMATS) == EXPORT_FORMATS
