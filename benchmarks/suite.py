@@ -73,9 +73,9 @@ def run(datasets, methods, experiments, repeats, folds, out: Path, n_jobs, data_
             print(f"{experiment} {name}: {seconds:.0f} s; mean fit seconds per unit: {fit}")
 
 
-def tables(out: Path, datasets) -> str:
+def tables(out: Path, datasets, default=DEFAULT) -> str:
     """All the markdown of ``--tables`` for one run folder (see :func:`merged_tables`)."""
-    return merged_tables([out], datasets)
+    return merged_tables([out], datasets, default)
 
 
 def per_repeat(outs, datasets) -> dict:
@@ -114,7 +114,9 @@ def per_repeat(outs, datasets) -> dict:
                     done = rows.groupby("repeat")["fold"].nunique()
                     full = done[done == done.max()].index
                     good = good[good["repeat"].isin(full)]
-                    for key in ("accuracy", "leaves", "seconds"):
+                    for key in ("accuracy", "leaves", "seconds", "stability"):
+                        if key not in good:  # records written before the column
+                            continue
                         per = good.groupby("repeat")[key].mean().to_dict()
                         q.setdefault(key, {}).setdefault(m, {})[name] = per
                     q.setdefault("failed", {}).setdefault(m, {})[name] = int(
@@ -256,7 +258,45 @@ def merged_tables(outs, datasets, default=DEFAULT) -> str:
                 + markdown_table(cost, digits=2)
                 + "\n"
             )
+    if "robustness" in found:
+        parts.append(estimate_table(found["robustness"], datasets))
     return "\n".join(parts) if parts else "no finished runs\n"
+
+
+def estimate_table(q: dict, datasets) -> str:
+    """The in-fit stability estimate against the measured agreement, per method that has
+    one: Pearson correlation over the (set, repeat) units of the robustness runs (a unit's
+    estimate: the mean ``stability_`` of its students)."""
+    from crembo.tables import markdown_table
+
+    rows = []
+    for m in q.get("agreement", {}):
+        pairs = [
+            (est, q["agreement"][m][n][r])
+            for n in datasets
+            for r, est in q.get("stability", {}).get(m, {}).get(n, {}).items()
+            if r in q["agreement"][m].get(n, {})
+        ]
+        pairs = np.array([p for p in pairs if np.isfinite(p).all()]).reshape(-1, 2)
+        if len(pairs) < 3:
+            continue
+        rows.append(
+            {
+                "method": m,
+                "units": len(pairs),
+                "r": np.corrcoef(pairs.T)[0, 1],
+                "mean estimate": pairs[:, 0].mean(),
+                "mean agreement": pairs[:, 1].mean(),
+            }
+        )
+    if not rows:
+        return ""
+    return (
+        "**In-fit stability estimate against the measured agreement** (robustness; r: "
+        "Pearson correlation over the units, a unit's estimate the mean of its students')\n\n"
+        + markdown_table(rows)
+        + "\n"
+    )
 
 
 def main(argv=None):
@@ -283,7 +323,7 @@ def main(argv=None):
         print(merged_tables(args.merge, datasets, args.default))
         return
     if args.tables:
-        print(tables(args.out, datasets))
+        print(tables(args.out, datasets, args.default))
         return
     experiments = [e.strip() for e in args.experiments.split(",") if e.strip()]
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]

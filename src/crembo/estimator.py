@@ -236,7 +236,14 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
     depth_ : float
         Measured empirical depth (minimum) of ``student_`` on the rows it was fitted on.
     sweep_ : dict of arrays
-        One entry per candidate tried: ``threshold``, ``score``, ``score_se``, ``depth``.
+        One entry per candidate tried: ``threshold``, ``score``, ``score_se``, ``depth``;
+        the k-fold choices add ``stability`` (the in-fit estimate, see ``stability_``).
+    stability_ : float
+        The in-fit stability estimate of the chosen candidate: the mean agreement of its
+        k-fold students over pairs, each pair compared on the rows one of the two did not
+        train on (:mod:`crembo.stability`). NaN with ``HoldOut`` and ``Halving``: they grow
+        one student per candidate, so there is no pair to compare (use ``KFoldOneSE`` or
+        ``StableOneSE`` to have it).
     belief_kind_ : str
         How the belief was obtained.
     n_oob_fallback_ : int
@@ -341,6 +348,7 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.threshold_ = choice.threshold
         self.shrinkage_ = choice.shrinkage
         self.sweep_ = choice.sweep
+        self.stability_ = choice.stability
         self.n_student_fits_ = choice.n_fits
         self.n_batched_ = choice.n_batched
         self.n_search_rows_ = choice.n_search_rows

@@ -17,6 +17,7 @@ import numpy as np
 from crembo._io import atomic_path
 from crembo.depth import pointwise_depth
 from crembo.evaluation import evaluation_markdown
+from crembo.stability import stability_note
 from crembo.students.tree import class_labels, rules, tree_view, uniform_subtrees
 from crembo.tables import markdown_table
 
@@ -258,15 +259,17 @@ def write_report(
         {"item": "MEMO feasible", "value": bool(model.memo_feasible_)},
         {"item": "chosen threshold θ", "value": float(model.threshold_)},
         {"item": "measured depth (training rows)", "value": float(model.depth_)},
+        {"item": "in-fit stability estimate", "value": float(getattr(model, "stability_", np.nan))},
         {"item": "candidates swept", "value": int(len(model.sweep_["threshold"]))},
         {"item": "student fits", "value": int(model.n_student_fits_)},
         {"item": "student leaves / depth", "value": f"{view.n_leaves} / {view.max_depth}"},
         {"item": "belief", "value": getattr(model, "belief_kind_", "n/a")},
     ]
+    stability = model.sweep_.get("stability", np.full(d.size, np.nan))
     sweep_rows = [
-        {"threshold θ": t, "validation score": s, "depth": d}
-        for t, s, d in zip(
-            model.sweep_["threshold"], model.sweep_["score"], model.sweep_["depth"], strict=True
+        {"threshold θ": t, "validation score": s, "stability estimate": e, "depth": dd}
+        for t, s, e, dd in zip(
+            model.sweep_["threshold"], model.sweep_["score"], stability, d, strict=True
         )
     ]
     text = "\n\n".join(
@@ -275,7 +278,10 @@ def write_report(
             markdown_table(rows),
             evaluation_markdown(evaluation),
             "## Validation score against threshold\n\n"
-            f"![threshold sweep]({SWEEP_PLOT})\n\n" + markdown_table(sweep_rows),
+            f"![threshold sweep]({SWEEP_PLOT})\n\n"
+            + stability_note(model)
+            + "; per candidate in the table (n/a: not measured).\n\n"
+            + markdown_table(sweep_rows),
             "## Depth profile\n\nLeft: the student's pointwise depth b[h(x)](x) on every "
             "training row, sorted; its minimum is the empirical depth. Right: the depth "
             f"measured at the candidate thresholds where the search measured it "

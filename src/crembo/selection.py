@@ -32,6 +32,7 @@ from crembo.search import (
     sweep_at,
     sweep_indices,
 )
+from crembo.stability import ESTIMATE_ROWS, fold_agreement, predictions_of
 from crembo.students.sklearn import with_shrinkage
 
 
@@ -85,6 +86,8 @@ class Choice:
     n_batched: int = 0
     n_search_rows: int = 0
     shrinkage: float = 0.0
+    #: the chosen candidate's in-fit stability estimate (NaN: the strategy has none)
+    stability: float = np.nan
 
 
 class Selection:
@@ -285,6 +288,11 @@ class KFoldOneSE(Selection):
     prefer : {"threshold", "shrinkage"}, default="threshold"
         With a shrinkage grid: which conservative direction the one-SE rule takes first,
         the deepest θ or the strongest λ (see :func:`one_standard_error_choice_2d`).
+    stability_rows : {"heldout", "all", "synthetic"}, default="heldout"
+        The rows on which two fold students are compared for the in-fit stability
+        estimate (``sweep_["stability"]``, ``stability_``): the union of the pair's held-out
+        rows, every search row, or the unlabelled and synthetic rows
+        (:func:`crembo.stability.fold_agreement`).
 
     Examples
     --------
@@ -300,6 +308,7 @@ class KFoldOneSE(Selection):
     refine: bool = True
     max_search_rows: int | None = 20000
     prefer: str = "threshold"
+    stability_rows: str = "heldout"
     name: ClassVar[str] = "kfold"
 
     def __post_init__(self):
@@ -311,6 +320,10 @@ class KFoldOneSE(Selection):
         check_int("max_search_rows", self.max_search_rows, low=100, allow_none=True)
         if self.prefer not in ("threshold", "shrinkage"):
             raise ValueError(f"prefer must be 'threshold' or 'shrinkage'; got {self.prefer!r}.")
+        if self.stability_rows not in ESTIMATE_ROWS:
+            raise ValueError(
+                f"stability_rows must be one of {ESTIMATE_ROWS}; got {self.stability_rows!r}."
+            )
 
     def choose(self, problem):
         s = problem.sample
@@ -338,16 +351,18 @@ class KFoldOneSE(Selection):
             )
         grid = tuple(problem.shrinkage)
         if use_batch:
-            result, idx, scores, depths, n_fits, n_batched = self._batched(
+            result, idx, scores, stab, depths, n_fits, n_batched = self._batched(
                 problem, search, oracle, fold_rows, grid
             )
         else:
-            result, idx, scores, n_fits = self._fitted(problem, search, oracle_for, fold_rows, grid)
+            result, idx, scores, stab, n_fits = self._fitted(
+                problem, search, oracle_for, fold_rows, grid
+            )
             n_batched = 0
             depths = np.full(idx.size, np.nan)
             depths[0] = result.depth
         mean, se = _mean_se(scores)  # (candidates, λ)
-        pick, lam_pick = one_standard_error_choice_2d(mean, se, self.prefer)
+        pick, lam_pick = self._pick(mean, se, stab)
         threshold = float(problem.thresholds[idx[pick]])
         lam = float(grid[lam_pick])
         student = result.student
@@ -359,14 +374,37 @@ class KFoldOneSE(Selection):
             "score": mean[:, lam_pick],
             "score_se": se[:, lam_pick],
             "depth": depths,
+            "stability": stab[:, lam_pick],
         }
         if len(grid) > 1:  # one column per λ, so the table stays one row per candidate
             for j, lam_j in enumerate(grid):
                 table[f"score@λ={lam_j:g}"] = mean[:, j]
+                table[f"stability@λ={lam_j:g}"] = stab[:, j]
         rows = np.arange(s.n_rows)
         return Choice(
-            threshold, student, rows, result, table, n_fits, n_batched, search.n_rows, lam
+            threshold,
+            student,
+            rows,
+            result,
+            table,
+            n_fits,
+            n_batched,
+            search.n_rows,
+            lam,
+            float(stab[pick, lam_pick]),
         )
+
+    def _estimate(self, pred, fold_rows, search):
+        """The stability estimate of every (candidate, λ) from the fold students'
+        predictions on the search rows (:func:`crembo.stability.fold_agreement`)."""
+        tests = [test for _, test in fold_rows]
+        synthetic = np.flatnonzero(search.y < 0)
+        return fold_agreement(pred, tests, self.stability_rows, synthetic)
+
+    def _pick(self, mean, se, stability) -> tuple[int, int]:
+        """``(candidate, λ)`` indices from the fold scores' mean and standard error and the
+        stability estimate, each of shape (candidates, λ): the one-SE rule."""
+        return one_standard_error_choice_2d(mean, se, self.prefer)
 
     def _fitted(self, problem, search, oracle_for, fold_rows, grid):
         """MEMO by bisection, then a fit per fold, (distinct) candidate and λ."""
@@ -376,6 +414,8 @@ class KFoldOneSE(Selection):
             sweep_indices(result.index, problem.thresholds.size, problem.delta), self.max_swept
         )
         scores = np.empty((len(fold_rows), idx.size, len(grid)))
+        # every fold student's predictions on every search row, for the stability estimate
+        pred = np.empty((len(fold_rows), idx.size, len(grid), search.n_rows), dtype=np.int32)
         n_fits = oracle.n_fits
         for f, (train, test) in enumerate(fold_rows):
             # thresholds with the same allowed labels on the fold's rows fit the same student
@@ -396,7 +436,8 @@ class KFoldOneSE(Selection):
                     n_fits += len(fold)
                     base = fold if shrinkage == 0 else base
                 scores[f, :, j] = np.array([c.score for c in fold])[inverse]
-        return result, idx, scores, n_fits
+                pred[f, :, j] = predictions_of([c.student for c in fold], search.X)[inverse]
+        return result, idx, scores, self._estimate(pred, fold_rows, search), n_fits
 
     def _batched(self, problem, search, oracle, fold_rows, grid):
         """MEMO by bisection (real fits), then the fold trees of the candidates in batches.
@@ -411,28 +452,31 @@ class KFoldOneSE(Selection):
         masks = np.zeros((len(fold_rows), search.n_rows), dtype=bool)
         for f, (train, _) in enumerate(fold_rows):
             masks[f, train] = True
-        scores = self._batch_scores(problem, search, oracle, idx, masks, fold_rows, grid)
+        scores, est = self._batch_scores(problem, search, oracle, idx, masks, fold_rows, grid)
         n_batches = 1
         if self.refine and idx.size < every.size:
-            pick, _ = one_standard_error_choice_2d(*_mean_se(scores), self.prefer)
+            pick, _ = self._pick(*_mean_se(scores), est)
             lo = idx[max(pick - 1, 0)]
             hi = idx[min(pick + 1, idx.size - 1)]
             gap = every[(every > lo) & (every < hi) & ~np.isin(every, idx)]
             extra = cap_evenly(gap, max(1, self.max_batched // 2))
             if extra.size:
-                more = self._batch_scores(problem, search, oracle, extra, masks, fold_rows, grid)
+                more, more_est = self._batch_scores(
+                    problem, search, oracle, extra, masks, fold_rows, grid
+                )
                 n_batches += 1
                 idx = np.concatenate([idx, extra])
                 scores = np.concatenate([scores, more], axis=1)
                 order = np.argsort(idx)
                 idx, scores = idx[order], scores[:, order]
+                est = np.concatenate([est, more_est])[order]
         depths = np.full(idx.size, np.nan)
         depths[0] = result.depth
-        return result, idx, scores, depths, oracle.n_fits, n_batches
+        return result, idx, scores, est, depths, oracle.n_fits, n_batches
 
-    @staticmethod
-    def _batch_scores(problem, search, oracle, idx, masks, fold_rows, grid):
-        """Accuracy of every (fold, candidate, λ) tree on its fold's test rows."""
+    def _batch_scores(self, problem, search, oracle, idx, masks, fold_rows, grid):
+        """Accuracy of every (fold, candidate, λ) tree on its fold's test rows, and the
+        stability estimate of every (candidate, λ)."""
         batch = oracle.fit_many(problem.thresholds[idx], masks, shrinkage=grid)
         pred = np.asarray(batch.predict(search.X))
         if pred.ndim == 3:  # (masks, thresholds, rows): a batch without a λ axis
@@ -440,7 +484,71 @@ class KFoldOneSE(Selection):
         scores = np.empty((len(fold_rows), idx.size, len(grid)))
         for f, (_, test) in enumerate(fold_rows):
             scores[f] = (pred[f][:, :, test] == search.y[test]).mean(axis=2)
-        return scores
+        return scores, self._estimate(pred, fold_rows, search)
+
+
+@dataclass(frozen=True)
+class StableOneSE(KFoldOneSE):
+    """The k-fold choice that chooses on stability: the most stable accurate candidate.
+
+    The rule: among the (θ, λ) candidates whose k-fold mean accuracy is within ``width``
+    standard errors of the best candidate's (the best's own standard error, as in the
+    one-SE rule), the one whose fold students agree most (the in-fit stability estimate,
+    :func:`crembo.stability.fold_agreement`, by default on the union of each pair's
+    held-out rows);
+    ties go to the deeper θ, then the stronger λ. With ``width=0`` it is the most accurate
+    candidate. The estimate and the rule read only the fold students' predictions, so any
+    student works (the batched trees, or a fit per fold and candidate).
+
+    Parameters
+    ----------
+    width : float, default=1.0
+        Width of the accuracy window, in standard errors of the best candidate's score.
+    n_splits, batched, max_swept, max_batched, refine, max_search_rows, prefer, stability_rows
+        As in :class:`KFoldOneSE` (``prefer`` orders ties).
+
+    Examples
+    --------
+    >>> from crembo.selection import StableOneSE
+    >>> StableOneSE(width=0.5).width
+    0.5
+    """
+
+    width: float = 1.0
+    name: ClassVar[str] = "stable"
+
+    def __post_init__(self):
+        super().__post_init__()
+        w = self.width
+        if isinstance(w, bool) or not (isinstance(w, numbers.Real) and np.isfinite(w) and w >= 0):
+            raise ValueError(f"width must be a finite number >= 0; got {w!r}.")
+
+    def _pick(self, mean, se, stability):
+        return most_stable_choice(mean, se, stability, self.width, self.prefer)
+
+
+def most_stable_choice(mean_scores, std_errors, stability, width=1.0, prefer="threshold"):
+    """``(candidate, λ)``: the highest ``stability`` among the pairs whose mean score is within
+    ``width`` standard errors of the best pair's; ties in the order of
+    :func:`one_standard_error_choice_2d` (``prefer``). Pairs whose estimate is NaN count
+    as the least stable; with no estimate at all it is the one-SE choice."""
+    mean = np.asarray(mean_scores, dtype=float)
+    se = np.asarray(std_errors, dtype=float)
+    stab = np.asarray(stability, dtype=float)
+    if mean.ndim == 1:
+        mean, se, stab = mean[:, None], se[:, None], stab[:, None]
+    best = np.unravel_index(int(np.argmax(mean)), mean.shape)
+    ok = mean >= mean[best] - width * np.nan_to_num(se[best])
+    if not np.isfinite(stab[ok]).any():
+        return one_standard_error_choice_2d(mean, se, prefer)
+    s = np.where(ok & np.isfinite(stab), stab, -np.inf)
+    top = s == s.max()
+    # ties: the deepest θ then the strongest λ, or the strongest λ then the deepest θ
+    if prefer == "shrinkage":
+        lam = int(np.flatnonzero(top.any(axis=0))[-1])
+        return int(np.flatnonzero(top[:, lam])[0]), lam
+    cand = int(np.flatnonzero(top.any(axis=1))[0])
+    return cand, int(np.flatnonzero(top[cand])[-1])
 
 
 def one_standard_error_choice_2d(mean_scores, std_errors, prefer="threshold") -> tuple[int, int]:
@@ -490,7 +598,7 @@ def _mean_se(scores):
 
 
 #: The strategies by name, for ``selection="holdout"`` and so on.
-STRATEGIES = {cls.name: cls for cls in (HoldOut, KFoldOneSE, Halving)}
+STRATEGIES = {cls.name: cls for cls in (HoldOut, KFoldOneSE, StableOneSE, Halving)}
 
 
 def as_selection(value, preset_selection: Selection) -> Selection:
@@ -503,7 +611,7 @@ def as_selection(value, preset_selection: Selection) -> Selection:
         return STRATEGIES[value]()
     raise ValueError(
         "selection must be 'auto', one of "
-        f"{sorted(STRATEGIES)} or a HoldOut/KFoldOneSE/Halving instance; got {value!r}."
+        f"{sorted(STRATEGIES)} or a HoldOut/KFoldOneSE/StableOneSE/Halving instance; got {value!r}."
     )
 
 
@@ -601,4 +709,13 @@ def _bound(problem, rows, sample=None):
     return _Bound(problem.scorer, s.X[rows], s.y[rows])
 
 
-__all__ = ["Choice", "Halving", "HoldOut", "KFoldOneSE", "SearchProblem", "Selection"]
+__all__ = [
+    "Choice",
+    "Halving",
+    "HoldOut",
+    "KFoldOneSE",
+    "SearchProblem",
+    "Selection",
+    "StableOneSE",
+    "most_stable_choice",
+]

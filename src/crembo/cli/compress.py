@@ -132,6 +132,7 @@ def compress(
     import numpy as np
 
     from crembo.evaluation import print_evaluation
+    from crembo.stability import stability_note
     from crembo.students.tree import rules, tree_leaves
 
     start = time.perf_counter()
@@ -199,7 +200,9 @@ def compress(
     console.print(
         f"CREMBO on {data} ({ds.X.shape[0]} rows, {ds.X.shape[1]} features, {len(classes)} "
         f"classes): MEMO θ* = {model.memo_threshold_:.3f}, chosen θ = {model.threshold_:.3f}, "
-        f"measured depth = {model.depth_:.3f}, {tree_leaves(model)} leaves."
+        f"measured depth = {model.depth_:.3f}, {tree_leaves(model)} leaves; "
+        + stability_note(model)
+        + "."
     )
     print_evaluation(console, evaluation)
     console.print("\n[bold]The student's rules[/bold] (fitted on all rows):")

@@ -25,7 +25,7 @@ from sklearn.tree import DecisionTreeClassifier
 from crembo.choices import DEFAULT_METHODS
 from crembo.estimator import PRESETS, CREMBOClassifier, SurrogateClassifier
 from crembo.peers import PEERS
-from crembo.selection import HoldOut, KFoldOneSE
+from crembo.selection import HoldOut, KFoldOneSE, StableOneSE
 from crembo.teachers import make_teacher, resolve_class_weight
 
 __all__ = [
@@ -55,6 +55,33 @@ def make_student(class_weight="balanced", random_state=None, max_depth: int = 4)
 #: The k-fold choice as the ablation measured it: a fit per fold and candidate, every candidate.
 CV5 = KFoldOneSE(5, batched=False, max_swept=None, max_search_rows=None)
 REFIT = HoldOut(refit=True)
+
+
+def _stability_screen() -> dict:
+    """The variants of issue 20's screen: the stable rule at several window widths, and the
+    levers (three MUNGE rows per row, out-of-bag belief, index tie-break) with and without it."""
+    robust = {"preset": "robust", "shrinkage": "auto"}
+    levers = {
+        "": {},
+        "+aug3": {"augment": 3.0},
+        "+oob": {"honest_belief": "oob"},
+        "+aug3+oob": {"augment": 3.0, "honest_belief": "oob"},
+        "+tie-index": {"tie_break": "index"},
+    }
+    out = {}
+    for width in (0.5, 1.0, 2.0, 3.0):
+        rule = {"selection": StableOneSE(5, width=width)}
+        for lever, options in levers.items():
+            w = "" if width == 1 else f"-w{width:g}"
+            out[f"CREMBO-stable{w}{lever}"] = {**robust, **options, **rule}
+    for rows in ("all", "synthetic"):  # the same choice, the estimate on other rows
+        selection = KFoldOneSE(5, stability_rows=rows)
+        out[f"CREMBO-robust+hs@{rows}"] = {**robust, "selection": selection}
+    for lever, options in levers.items():
+        if lever:
+            out[f"CREMBO-robust+hs{lever}"] = {**robust, **options, "selection": KFoldOneSE(5)}
+    return out
+
 
 #: CREMBO with the remedies of the original algorithm, alone and combined (the ablation of
 #: docs/results.md). Honest beliefs need the teacher fitted inside CREMBO (out-of-bag votes,
@@ -91,15 +118,22 @@ ABLATION = MappingProxyType(
         "CREMBO-robust": {"preset": "robust"},
         # the robust preset before shrinkage joined it (measured as CREMBO-robust in runs/suiteA)
         "CREMBO-robust-hs0": {"preset": "robust", "shrinkage": 0.0},
-        # hierarchical shrinkage chosen beside θ on the k-fold validation (issue 12's lever)
-        "CREMBO-robust+hs": {"preset": "robust", "shrinkage": "auto"},
-        "CREMBO-robust+hs+aug3": {"preset": "robust", "shrinkage": "auto", "augment": 3.0},
+        # hierarchical shrinkage chosen beside θ on the k-fold validation (issue 12's lever);
+        # the one-SE rule pinned: the robust preset's choice before the stability rule
+        "CREMBO-robust+hs": {
+            "preset": "robust",
+            "shrinkage": "auto",
+            "selection": KFoldOneSE(5),
+        },
         # the one-SE rule takes the strongest λ first, then the deepest θ at it
         "CREMBO-robust+hsλ": {
             "preset": "robust",
             "shrinkage": "auto",
             "selection": KFoldOneSE(5, prefer="shrinkage"),
         },
+        # issue 20: (θ, λ) chosen on the in-fit stability estimate (StableOneSE), alone and
+        # with the levers of the stability screen (docs/results.md, "Stability chosen on")
+        **_stability_screen(),
     }
 )
 

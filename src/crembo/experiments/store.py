@@ -40,11 +40,15 @@ RECORD_COLUMNS = (
     "depth",
     "mean_depth",
     "leaves",
+    "stability",
     "seconds",
     "status",
 )
+#: Columns a records file written before them may lack (read back empty): the in-fit
+#: stability estimate (``stability_`` of CREMBO's k-fold choices; NaN for other methods).
+OPTIONAL_RECORD_COLUMNS = ("stability",)
 #: ``records.csv`` written before the ``status`` column: read with every row ``ok``.
-LEGACY_RECORD_COLUMNS = RECORD_COLUMNS[:-1]
+LEGACY_RECORD_COLUMNS = tuple(c for c in RECORD_COLUMNS[:-1] if c not in OPTIONAL_RECORD_COLUMNS)
 #: A row's ``status``: ``ok``; ``time limit`` (a solver stopped at its limit and its tree was
 #: kept: accuracy recorded); ``timeout`` (stopped with no model) or ``failed: <reason>``
 #: (accuracy, depth and leaves NaN).
@@ -131,8 +135,11 @@ class RecordSchema:
     match : tuple of str, default=("dataset", "experiment")
         Columns whose value on every row is ``settings["protocol"][column]``.
     legacy : tuple of str, optional
-        Older columns (those of ``columns`` but ``status``): such a file is read with every
-        row ``ok``.
+        Older columns (those of ``columns`` but ``status`` and ``optional``): such a file is
+        read with every row ``ok``.
+    optional : tuple of str, default=()
+        Columns added later: a file without them (the others in order) is read with them
+        empty, and rows written without them get them empty.
     what : str, default="records"
         What the file is, in the refusal of a file with other columns.
     foreign : str, default="another data set, experiment or method set"
@@ -146,6 +153,7 @@ class RecordSchema:
     rows: tuple = (("method", "methods"),)
     match: tuple = ("dataset", "experiment")
     legacy: tuple | None = None
+    optional: tuple = ()
     what: str = "records"
     foreign: str = "another data set, experiment or method set"
 
@@ -156,6 +164,7 @@ RECORDS = RecordSchema(
     required=("seconds", "status"),
     required_with_result=("accuracy", "depth"),
     legacy=LEGACY_RECORD_COLUMNS,
+    optional=OPTIONAL_RECORD_COLUMNS,
 )
 
 
@@ -246,7 +255,10 @@ class RunStore:
                 f"{self.records_path} is not readable ({exc}); it is left untouched."
             ) from exc
         if s.legacy is not None and tuple(df.columns) == tuple(s.legacy):
-            df = df.assign(status=STATUS_OK)[list(s.columns)]
+            df = df.assign(status=STATUS_OK)
+        absent = [c for c in s.optional if c not in df.columns]
+        if tuple(df.columns) == tuple(c for c in s.columns if c not in absent):
+            df = df.assign(**dict.fromkeys(absent, np.nan))[list(s.columns)]
         if tuple(df.columns) != tuple(s.columns):
             raise RunStoreError(
                 f"{self.records_path} has columns {list(df.columns)}, expected "
@@ -305,6 +317,8 @@ class RunStore:
             order[f"_{col}"] = records[col].map({v: i for i, v in enumerate(values)})
         df = records.assign(**order)
         df = df.sort_values([*self.schema.key, *order]).drop(columns=list(order))
+        absent = [c for c in self.schema.optional if c not in df.columns]
+        df = df.assign(**dict.fromkeys(absent, np.nan))
         df = df.reset_index(drop=True)[list(self.schema.columns)]
         atomic_write_text(self.records_path, df.to_csv(index=False, float_format="%.10g"))
         return df

@@ -40,6 +40,7 @@ from crembo.experiments._load import dataset_info, load_dataset
 from crembo.experiments.methods import make_student
 from crembo.experiments.protocol import Protocol, Unit, make_units, unit_seed
 from crembo.experiments.store import (
+    RECORD_COLUMNS,
     STATUS_OK,
     STATUS_TIME_LIMIT,
     STATUS_TIMEOUT,
@@ -52,8 +53,9 @@ from crembo.teachers import make_teacher
 
 #: The test prediction stored for a method that failed on the unit (no class has it).
 NO_PREDICTION = -1
+#: What a failed method's row holds between its name and its seconds: nothing.
 _NO_RESULT = dict.fromkeys(
-    ("accuracy", "threshold", "memo_threshold", "depth", "mean_depth", "leaves"), np.nan
+    RECORD_COLUMNS[RECORD_COLUMNS.index("accuracy") : RECORD_COLUMNS.index("seconds")], np.nan
 )
 
 
@@ -121,6 +123,8 @@ def _run_unit(X, y, unit: Unit, protocol: Protocol):
                 "depth": float(d.min()),
                 "mean_depth": float(d.mean()),
                 "leaves": n_leaves(model),
+                # the in-fit stability estimate (CREMBO's k-fold choices; NaN elsewhere)
+                "stability": float(getattr(model, "stability_", np.nan)),
                 "seconds": seconds,
                 "status": status,
             }
