@@ -101,10 +101,17 @@ def test_write_report(tmp_path, fitted, wine):
         facts={"data": "wine"},
     )
     names = sorted(p.name for p in (tmp_path / "rep").iterdir())
-    assert names == ["depth_profile.png", "report.md", "student_tree.png", "threshold_sweep.png"]
-    assert len(paths) == 4
-    for p in paths[1:]:
+    assert names == [
+        "depth_profile.png",
+        "report.html",
+        "report.md",
+        "student_tree.png",
+        "threshold_sweep.png",
+    ]
+    assert len(paths) == 5
+    for p in paths[1:4]:
         assert p.read_bytes()[:8] == PNG
+    assert paths[4].name == "report.html"  # the page itself: tests/test_report_html.py
     text = (tmp_path / "rep" / "report.md").read_text()
     assert f"{fitted.threshold_:.3f}" in text and f"{fitted.memo_threshold_:.3f}" in text
     assert "![student tree](student_tree.png)" in text

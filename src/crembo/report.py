@@ -218,7 +218,8 @@ def write_report(
     evaluation: Mapping | None = None,
     y=None,
 ) -> list[Path]:
-    """Write ``report.md`` and its three PNG plots into ``out_dir`` (created if needed).
+    """Write ``report.md``, its three PNG plots and ``report.html`` (the same report as one
+    self-contained web page, :mod:`crembo.report_html`) into ``out_dir`` (created if needed).
 
     Parameters
     ----------
@@ -298,4 +299,6 @@ def write_report(
     report = out / REPORT
     with atomic_path(report) as tmp:
         tmp.write_text(text + "\n", encoding="utf-8")
-    return [report, *paths]
+    from crembo.report_html import write_html  # the same report as one web page
+
+    return [report, *paths, write_html(text, out)]

@@ -43,7 +43,16 @@ def test_compress_writes_model_and_report(compressed, wine_csv):
     assert re.search(r"where the search measured it \(\d+ of \d+;", report)
     assert sorted(p.name for p in out.iterdir()) == ["m.skops", "report"]
     names = sorted(p.name for p in (out / "report").iterdir())
-    assert names == ["depth_profile.png", "report.md", "student_tree.png", "threshold_sweep.png"]
+    assert names == [
+        "depth_profile.png",
+        "report.html",
+        "report.md",
+        "student_tree.png",
+        "threshold_sweep.png",
+    ]
+    page = (out / "report" / "report.html").read_text()
+    assert page.count('src="data:image/png;base64,') == 3 and "## Stability" not in page
+    assert "<h2>Stability</h2>" in page and "plain tree (depth 4)" in page
     meta = read_metadata(out / "m.skops")
     assert meta["target"] == "cultivar"
     assert "alcohol" in meta["feature_names"] and "alcohol" in meta["columns"]

@@ -76,7 +76,7 @@ def compress(
         None,
         "--report",
         metavar="DIR",
-        help="Folder for report.md and its plots (validation score against threshold, depth "
+        help="Folder for report.md, report.html (the same, one self-contained page) and its plots (validation score against threshold, depth "
         "profile, the student tree), with the evaluation printed here. No report when omitted.",
     ),
     folds: int = typer.Option(
