@@ -44,7 +44,28 @@ BEST_BASELINE = "best(BM,VT)"
 TIE = 5e-4
 
 
-def run(datasets, methods, experiments, repeats, folds, out: Path, n_jobs, data_dir=None):
+def with_time_limit(methods, seconds) -> dict:
+    """Builders of ``methods`` whose estimators (or CREMBO students) with a ``time_limit``
+    get ``seconds`` instead of their default (``--time-limit``); the others as they are."""
+    from crembo.experiments.methods import METHODS
+
+    def limited(name):
+        def build(teacher, student, rs, **options):
+            est = METHODS[name](teacher, student, rs, **options)
+            params = est.get_params(deep=True)
+            for key in ("time_limit", "student__time_limit"):
+                if key in params:
+                    est.set_params(**{key: seconds})
+            return est
+
+        return build
+
+    return {m: limited(m) for m in methods if m in METHODS}
+
+
+def run(
+    datasets, methods, experiments, repeats, folds, out: Path, n_jobs, data_dir=None, extra=None
+):
     """Run (or resume) every experiment on every data set; prints seconds per set."""
     for name in datasets:
         for experiment in experiments:
@@ -63,6 +84,7 @@ def run(datasets, methods, experiments, repeats, folds, out: Path, n_jobs, data_
                 data_dir=data_dir,
                 n_jobs=n_jobs,
                 progress=True,
+                extra_methods=extra,
             )
             seconds = time.perf_counter() - t0
             fit = ", ".join(
@@ -317,6 +339,12 @@ def main(argv=None):
         help="with --tables: several run folders, each comparison on the repeats both have",
     )
     parser.add_argument("--default", default=DEFAULT, help="the method compared to the rest")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds per fit of every solver with a time limit (peers, the exact student)",
+    )
     args = parser.parse_args(argv)
     datasets = expand_names(args.datasets)
     if args.tables and args.merge:
@@ -336,6 +364,7 @@ def main(argv=None):
         args.out,
         args.n_jobs,
         args.data_dir,
+        None if args.time_limit is None else with_time_limit(methods, args.time_limit),
     )
     print(tables(args.out, datasets))
 

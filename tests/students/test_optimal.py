@@ -183,3 +183,19 @@ def test_brute_force_helper_is_not_trivial():
     Y[np.arange(60), X[:, 0] + X[:, 1]] = 1
     C = 1 - Y
     assert best_cost(X, C, 2) < best_cost(X, C, 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_greedy_bound_keeps_the_optimum(seed):
+    X, Y = noisy_allowed(seed, n=200)
+    bounded = OptimalAllowedLabelTree(max_depth=2, n_thresholds=4).fit(X, Y)
+    free = OptimalAllowedLabelTree(max_depth=2, n_thresholds=4, greedy_bound=False).fit(X, Y)
+    assert bounded.optimal_ and free.optimal_
+    assert bounded.objective_ == pytest.approx(free.objective_)
+    # and never worse than the greedy tree it starts from
+    from crembo.students.optimal import _greedy_tree
+
+    bits = X[:, np.concatenate([[j] * t.size for j, t in enumerate(bounded.thresholds_)])]
+    thr = np.concatenate(bounded.thresholds_)
+    _, greedy_cost = _greedy_tree(bits <= thr, 1.0 - Y, 2)
+    assert bounded.objective_ <= greedy_cost + 1e-9

@@ -145,16 +145,17 @@ KFOLD_FITTED = KFoldOneSE(5, max_swept=8)
 
 class _OtherStudent:
     """The default CREMBO (robust preset) with ``make(random_state)`` as its student instead
-    of the experiment's tree, its candidates capped (:data:`KFOLD_FITTED`)."""
+    of the experiment's tree, its candidates capped (``selection``, :data:`KFOLD_FITTED` by
+    default)."""
 
-    def __init__(self, make):
-        self.make = make
+    def __init__(self, make, selection=KFOLD_FITTED):
+        self.make, self.selection = make, selection
 
     def __call__(self, teacher, student, rs, max_candidates=None, **_):
         return CREMBOClassifier(
             teacher,
             self.make(rs),
-            selection=KFOLD_FITTED,
+            selection=self.selection,
             max_candidates=max_candidates,
             random_state=rs,
         )
@@ -166,9 +167,23 @@ def _sum_of_trees(rs):
     return SumOfTreesStudent(max_splits=15, max_depth=4, random_state=rs)
 
 
+def _exact_tree(rs):
+    from crembo.students.optimal import OptimalAllowedLabelTree
+
+    return OptimalAllowedLabelTree(max_depth=4, n_thresholds=4, time_limit=2)
+
+
 #: CREMBO with a student of another model class (issue 21): ``CREMBO-sum``, a sum of trees
-#: with at most 15 splits in all and depth 4 (FIGS's class, :mod:`crembo.students.sum_of_trees`).
-STUDENT_CLASSES = MappingProxyType({"CREMBO-sum": _OtherStudent(_sum_of_trees)})
+#: with at most 15 splits in all and depth 4 (FIGS's class, :mod:`crembo.students.sum_of_trees`);
+#: ``CREMBO-opt``, the exact allowed-label tree of depth 4 (STreeD on at most 4 thresholds per
+#: feature, 2 s per fit, the greedy tree's cost as its upper bound and its tree at a time-out)
+#: with at most 4 candidates per fold, so that a unit of the suite stays near a minute.
+STUDENT_CLASSES = MappingProxyType(
+    {
+        "CREMBO-sum": _OtherStudent(_sum_of_trees),
+        "CREMBO-opt": _OtherStudent(_exact_tree, KFoldOneSE(5, max_swept=4)),
+    }
+)
 
 
 def _teacher(teacher, student, rs, **_):

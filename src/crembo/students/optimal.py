@@ -51,6 +51,11 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
         and ``optimal_`` is False.
     n_thresholds : int, default=8
         Thresholds per numeric feature (see the module docstring for how they are placed).
+    greedy_bound : bool, default=True
+        Start STreeD with the cost of a greedy (CART-style) tree of the same depth on the same
+        tests as its upper bound, which prunes the search; when the time runs out before it
+        finds a better tree, that greedy tree is kept (``optimal_`` False). The optimum is the
+        same either way.
 
     Attributes
     ----------
@@ -90,13 +95,17 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
         "cost": [StrOptions({"violation", "belief"})],
         "time_limit": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_thresholds": [Interval(numbers.Integral, 1, None, closed="left")],
+        "greedy_bound": ["boolean"],
     }
 
-    def __init__(self, max_depth=4, cost="violation", time_limit=60, n_thresholds=8):
+    def __init__(
+        self, max_depth=4, cost="violation", time_limit=60, n_thresholds=8, greedy_bound=True
+    ):
         self.max_depth = max_depth
         self.cost = cost
         self.time_limit = time_limit
         self.n_thresholds = n_thresholds
+        self.greedy_bound = greedy_bound
 
     def fit(self, X, Y, sample_weight=None, belief=None):
         """Fit to a multi-hot matrix ``Y`` of shape (n_samples, n_classes).
@@ -166,8 +175,14 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
     def _solve(self, bits, costs, fallback):
         from pystreed import STreeDInstanceCostSensitiveClassifier
 
+        bound = {}
+        if self.greedy_bound:
+            # a greedy tree's cost bounds the search from above (it prunes every branch that
+            # cannot beat it) and is the tree kept when the search finds none in time
+            fallback, cost = _greedy_tree(bits, costs, int(self.max_depth))
+            bound = {"upper_bound": float(cost) + 1e-6 * max(1.0, abs(cost))}
         solver = STreeDInstanceCostSensitiveClassifier(
-            max_depth=int(self.max_depth), time_limit=float(self.time_limit)
+            max_depth=int(self.max_depth), time_limit=float(self.time_limit), **bound
         )
         with warnings.catch_warnings():
             # "No feasible tree found" after a time-out is handled below
@@ -248,6 +263,31 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _greedy_tree(bits, costs, max_depth):
+    """A CART-style tree on the binary tests (squared error of the costs, the cheapest label
+    at each leaf): ``(root _Node, its total cost)``."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    reg = DecisionTreeRegressor(max_depth=max_depth, random_state=0)
+    reg.fit(bits.astype(np.float32), costs)
+    t = reg.tree_
+    leaves = reg.apply(bits.astype(np.float32))
+    totals = np.zeros((t.node_count, costs.shape[1]))
+    np.add.at(totals, leaves, costs)  # rows x classes: small, once per fit
+    labels = totals.argmin(axis=1)
+
+    def node(i):
+        if t.children_left[i] < 0:
+            return _Node(label=int(labels[i]))
+        # scikit-learn sends bit 0 (x > t) left; our left is the satisfied test (bit 1)
+        return _Node(
+            bit=int(t.feature[i]), left=node(t.children_right[i]), right=node(t.children_left[i])
+        )
+
+    cost = float(totals[np.unique(leaves), labels[np.unique(leaves)]].sum())
+    return node(0), cost
 
 
 class _Node:
