@@ -52,7 +52,7 @@ def test_a_student_class_method_is_crembo_with_that_student():
     model = METHODS["CREMBO-sum"](teacher, DecisionTreeClassifier(max_depth=4), 3)
     assert isinstance(model.student, SumOfTreesStudent)
     assert model.student.max_splits == 15 and model.student.random_state == 3
-    assert model.selection.max_swept == 8
+    assert model.selection.max_swept == 4 and model.selection.max_search_rows == 1000
     exact = METHODS["CREMBO-opt"](teacher, DecisionTreeClassifier(max_depth=4), 3)
     assert exact.student.n_thresholds == 4 and exact.student.time_limit == 2
     assert exact.selection.max_swept == 4
