@@ -218,3 +218,25 @@ def test_as_crembo_student():
     assert n_leaves(model) == model.student_.get_n_leaves() <= 4 + len(model.student_.trees_)
     text = str(model)
     assert text.startswith("CREMBOClassifier: a SumOfTreesStudent, θ =") and "tree 1:" in text
+
+
+@pytest.mark.parametrize("student", ["sum", "exact"])
+def test_other_students_get_the_stability_estimate_and_rule(student):
+    """Item 4 of issue 21: the in-fit stability estimate and the stability-aware choice read
+    only the fold students' predictions, so the sum of trees and the exact tree get them."""
+    from crembo.selection import KFoldOneSE, StableOneSE
+
+    if student == "exact":
+        pytest.importorskip("pystreed")
+        from crembo.students.optimal import OptimalAllowedLabelTree
+
+        make = lambda: OptimalAllowedLabelTree(max_depth=2, n_thresholds=3, time_limit=5)  # noqa: E731
+    else:
+        make = lambda: SumOfTreesStudent(max_splits=4)  # noqa: E731
+    X, y = load_iris(return_X_y=True)
+    for selection in (KFoldOneSE(3, max_swept=3), StableOneSE(3, max_swept=3)):
+        model = CREMBOClassifier(student=make(), selection=selection, random_state=0).fit(X, y)
+        assert 0.5 < model.stability_ <= 1.0
+        stab = np.asarray(model.sweep_["stability"], dtype=float)
+        assert np.isfinite(stab).all() and stab.size >= 1
+        assert (model.predict(X) == y).mean() > 0.85
