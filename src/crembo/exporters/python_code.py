@@ -70,12 +70,12 @@ def to_python(tree: ExportTree) -> str:
     kind = {f.column: "_text" if f.category is not None else "_number" for f in tree.features}
     leaves = [int(n) for n in range(tree.left.size) if tree.left[n] < 0]
     lines = [
-        f"CLASSES = ({''.join(f'{c!r}, ' for c in tree.classes)})",
-        f"COLUMNS = ({''.join(f'{c!r}, ' for c in columns)})",
+        f"CLASSES = {_tuple(repr(c) for c in tree.classes)}",
+        f"COLUMNS = {_tuple(repr(c) for c in columns)}",
         "# per leaf (node number): the index of its class in CLASSES, and its probabilities",
         "_LABEL = {" + ", ".join(f"{n}: {int(tree.predicted[n])}" for n in leaves) + "}",
         "_PROBA = {",
-        *(f"    {n}: ({''.join(f'{float(p)!r}, ' for p in tree.proba[n])})," for n in leaves),
+        *(f"    {n}: {_tuple(repr(float(p)) for p in tree.proba[n])}," for n in leaves),
         "}",
         "",
         "",
@@ -84,6 +84,12 @@ def to_python(tree: ExportTree) -> str:
         *_body(tree, 0, var, 1),
     ]
     return _HEADER + "\n".join(lines) + "\n" + _HELPERS
+
+
+def _tuple(items) -> str:
+    """A tuple literal of these literals (one item keeps its comma)."""
+    items = list(items)
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 def condition(test: Test, x: str) -> str:
