@@ -99,5 +99,5 @@ def test_non_tree_model_is_refused(iris, tmp_path):
     result = run(
         "export", "--model", tmp_path / "f.skops", "--format", "sql", "--out", tmp_path / "f.sql"
     )
-    refused(result, "only a tree student", "RandomForestClassifier")
+    refused(result, "only a tree student", "RandomForestClassifier", "--model")
     assert not (tmp_path / "f.sql").exists()

@@ -78,9 +78,16 @@ def test_without_metadata_the_names_are_the_models(iris):
 
 
 def test_non_tree_student_is_refused(iris):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from crembo import CREMBOClassifier
+
     forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(*iris)
     with pytest.raises(TypeError, match="only a tree student.*RandomForestClassifier"):
         export_tree(forest)
+    knn = CREMBOClassifier(forest, KNeighborsClassifier(), preset="paper", random_state=0)
+    with pytest.raises(TypeError, match="AllowedLabelClassifier of KNeighborsClassifier"):
+        export_tree(knn.fit(*iris))
 
 
 @pytest.mark.parametrize(

@@ -194,9 +194,13 @@ def export_tree(model, metadata=None) -> ExportTree:
         est = to_sklearn(model)
     except TypeError:
         student = getattr(model, "student_", model)
+        what = type(student).__name__
+        inner = getattr(student, "estimator_", None)
+        if inner is not None:  # an allowed-label wrapper: say what it wraps
+            what += f" of {type(inner).__name__}"
         raise TypeError(
-            f"only a tree student can be exported; this model's student is a "
-            f"{type(student).__name__}, not a decision tree."
+            f"only a tree student can be exported; this model's student is {what}, not a "
+            "single decision tree."
         ) from None
     state = tree_state(est)
     nodes, values = state["nodes"], state["values"][:, 0, :]
