@@ -514,3 +514,361 @@ def test_valid_load_memory_is_a_multiple_of_the_file(tmp_path):
     crembo.load(path)  # imports done
     peak = _peak(lambda: crembo.load(path))
     assert peak < 32 * path.stat().st_size + (4 << 20)
+
+
+# ------------------------------------------------------------ issue 24: every estimator
+
+
+def attrs_of(schema, cls, index=0):
+    """The attribute dict (skops DictNode) of the ``index``-th object of class ``cls``."""
+    found, stack = [], [schema]
+    while stack:
+        obj = stack.pop(0)
+        if isinstance(obj, dict):
+            if obj.get("__loader__") == "ObjectNode" and obj.get("__class__") == cls:
+                found.append(obj["content"])
+            stack.extend(obj.values())
+        elif isinstance(obj, list):
+            stack.extend(obj)
+    return found[index]
+
+
+def set_attr(schema, cls, name, node, index=0):
+    attrs = attrs_of(schema, cls, index)
+    if name not in attrs["content"]:
+        attrs["key_types"]["content"].append(
+            {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}
+        )
+    attrs["content"][name] = node
+    return schema
+
+
+def del_attr(schema, cls, name, index=0):
+    attrs = attrs_of(schema, cls, index)
+    attrs["content"].pop(name)
+    attrs["key_types"]["content"].pop()
+    return schema
+
+
+def saved(tmp_path, model, name="m.skops", metadata=None):
+    return crembo.save(model, tmp_path / name, metadata=metadata or {"feature_names": COLUMNS})
+
+
+def edited(tmp_path, path, edit, name="crafted.skops"):
+    schema, members = read_archive(path)
+    schema, members = edit(schema, members) or (schema, members)
+    return write_archive(tmp_path / name, schema, members)
+
+
+def csv_rows(tmp_path):
+    csv = tmp_path / "rows.csv"
+    csv.write_text(",".join(COLUMNS) + "\n" + "\n".join(",".join(map(str, r)) for r in X))
+    return csv
+
+
+def allowed_label_model():
+    from crembo.students.sklearn import AllowedLabelClassifier
+
+    return AllowedLabelClassifier(DecisionTreeClassifier(max_depth=2, random_state=0)).fit(
+        X, np.eye(3)[Y]
+    )
+
+
+def _far_feature(feature, *, wrapper_width):
+    """The issue's file: the wrapped tree splits on ``feature``; its n_features_in_ agrees."""
+
+    def edit(schema, members):
+        nodes_name, _ = tree_members(schema)
+        nodes = np.load(io.BytesIO(members[nodes_name])).copy()
+        nodes["feature"][0] = feature
+        members[nodes_name] = npy(nodes)
+        _find(schema, "TreeNode")["__reduce__"]["args"]["content"][0] = json_node(feature + 1)
+        set_attr(schema, "DecisionTreeClassifier", "n_features_in_", json_node(feature + 1), 1)
+        if wrapper_width is None:  # as files saved before the wrapper kept its width
+            del_attr(schema, "AllowedLabelClassifier", "n_features_in_")
+        return schema, members
+
+    return edit
+
+
+def test_hole1_wrapped_tree_on_feature_1e8_is_refused(tmp_path):
+    path = edited(
+        tmp_path, saved(tmp_path, allowed_label_model()), _far_feature(10**8, wrapper_width=None)
+    )
+    with pytest.raises(ValueError, match="n_features_in_=100000001"):
+        crembo.load(path)
+    out = tmp_path / "p.csv"
+    assert_refused(predict_cli(path, csv_rows(tmp_path), out), "n_features_in_")
+    assert not out.exists()
+
+
+def test_hole1_wrapped_tree_on_feature_5_checks_x_at_predict(tmp_path):
+    """Width 6 everywhere: a valid file, but X of 4 columns is refused, not read past."""
+    path = edited(
+        tmp_path, saved(tmp_path, allowed_label_model()), _far_feature(5, wrapper_width=None)
+    )
+    model = crembo.load(path)
+    with pytest.raises(ValueError, match="X has 4 features"):
+        model.predict(X)
+    out = tmp_path / "p.csv"
+    assert_refused(predict_cli(path, csv_rows(tmp_path), out), "takes 6 features")
+    assert not out.exists()
+    # with the wrapper's own width kept (files saved now), the disagreement is refused at load
+    path = edited(
+        tmp_path, saved(tmp_path, allowed_label_model()), _far_feature(5, wrapper_width=4)
+    )
+    with pytest.raises(ValueError, match="n_features_in_=4 over a student of 6"):
+        crembo.load(path)
+
+
+def test_hole1_medoid_student_checks_x(tmp_path):
+    from crembo.students.medoid import BootstrapMedoidStudent
+
+    model = BootstrapMedoidStudent(n_bootstrap=2, random_state=0).fit(X, np.eye(3)[Y])
+    loaded = crembo.load(saved(tmp_path, model))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="X has 3 features"):
+        loaded.predict(X[:, :3])
+
+
+def test_every_allowed_class_has_a_validator():
+    from crembo import _model_checks
+
+    assert frozenset(_model_checks.VALIDATORS) == persist.ALLOWED_OBJECTS
+    assert "crembo.students.optimal.OptimalAllowedLabelTree" in persist.ALLOWED_OBJECTS
+
+
+def test_a_class_without_validator_is_refused(tmp_path, monkeypatch):
+    from crembo import _model_checks
+
+    path = saved(tmp_path, DecisionTreeClassifier(max_depth=2).fit(X, Y))
+    name = "sklearn.tree._classes.DecisionTreeClassifier"
+    monkeypatch.delitem(_model_checks.VALIDATORS, name)
+    with pytest.raises(ValueError, match="no structural validator"):
+        crembo.load(path)
+    with pytest.raises(ValueError, match="no structural validator"):
+        crembo.load(path, trusted=[name])  # trusting an allowed name changes nothing
+
+
+def _optimal_tree(tmp_path):
+    pytest.importorskip("pystreed")
+    from crembo.students.optimal import OptimalAllowedLabelTree
+
+    model = OptimalAllowedLabelTree(max_depth=2, time_limit=10).fit(X, np.eye(3)[Y])
+    return saved(tmp_path, model)
+
+
+def _array_attr(schema, members, cls, name):
+    node = attrs_of(schema, cls)["content"][name]
+    return node["file"], np.load(io.BytesIO(members[node["file"]]))
+
+
+def test_hole3_optimal_tree_cycle_and_depth_are_refused(tmp_path):
+    path = _optimal_tree(tmp_path)
+    crembo.load(path)
+    cls = "OptimalAllowedLabelTree"
+
+    def cycle(schema, members):
+        name, left = _array_attr(schema, members, cls, "children_left_")
+        left = left.copy()
+        left[0] = 0  # node 0 its own child
+        members[name] = npy(left)
+        set_attr(schema, cls, "max_depth", json_node(10**15))
+        return schema, members
+
+    with pytest.raises(ValueError, match="max_depth=1000000000000000"):
+        crembo.load(edited(tmp_path, path, cycle))
+
+    def cycle_only(schema, members):
+        cycle(schema, members)
+        set_attr(schema, cls, "max_depth", json_node(2))
+        return schema, members
+
+    crafted_ = edited(tmp_path, path, cycle_only)
+    with pytest.raises(ValueError, match="child index out of range"):
+        crembo.load(crafted_)
+    assert_refused(predict_cli(crafted_, csv_rows(tmp_path), tmp_path / "p.csv"), "child index")
+
+    def far_feature(schema, members):
+        name, feature = _array_attr(schema, members, cls, "feature_")
+        feature = feature.copy()
+        feature[0] = 7
+        members[name] = npy(feature)
+        return schema, members
+
+    with pytest.raises(ValueError, match="feature index outside 0..3"):
+        crembo.load(edited(tmp_path, path, far_feature))
+
+    def bad_label(schema, members):
+        name, label = _array_attr(schema, members, cls, "label_")
+        label = label.copy()
+        label[label >= 0] = 9
+        members[name] = npy(label)
+        return schema, members
+
+    with pytest.raises(ValueError, match="leaf label outside"):
+        crembo.load(edited(tmp_path, path, bad_label))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_hole2_only_stored_and_deflated_members(tmp_path, valid, method):
+    schema, members = read_archive(valid[0])
+    path = write_archive(tmp_path / "bz.skops", schema, members, compression=method)
+    with pytest.raises(ValueError, match="only stored or deflated"):
+        crembo.load(path)
+    with pytest.raises(ValueError, match="only stored or deflated"):
+        persist.read_metadata(path)
+    assert_refused(predict_cli(path, valid[1], tmp_path / "p.csv"), "only stored or deflated")
+    deflated = write_archive(
+        tmp_path / "ok.skops", schema, members, compression=zipfile.ZIP_DEFLATED
+    )
+    crembo.load(deflated)  # a re-zipped file still loads
+
+
+def _metadata_file(tmp_path, valid, **changes):
+    schema, members = read_archive(valid[0])
+    meta = json.loads(json.loads(schema["content"]["metadata"]["content"]))
+    meta.update(changes)
+    schema["content"]["metadata"]["content"] = json.dumps(json.dumps(meta))
+    return write_archive(tmp_path / "meta.skops", schema, members)
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"sep": "(a+)+$"}, "sep"),
+        ({"sep": ""}, "sep"),
+        ({"sep": '"'}, "sep"),
+        ({"encoding": "rot13"}, "encoding"),
+        ({"encoding": "zlib_codec"}, "encoding"),
+        ({"encoding": 7}, "encoding"),
+        ({"categories": ["a", "b"]}, "categories"),
+        ({"categories": {"a": "xyz"}}, "categories"),
+        ({"columns": COLUMNS, "categories": {"a": [str(i) for i in range(200_000)]}}, "values"),
+        ({"columns": COLUMNS, "categories": {"zz": ["1"]}}, "not features"),
+        ({"feature_names": "abcd"}, "feature_names"),
+        ({"classes": [1, 2]}, "classes"),
+        ({"target": ["t"]}, "target"),
+    ],
+    ids=[
+        "regex-sep", "empty-sep", "quote-sep", "rot13", "zlib", "int-encoding",
+        "categories-list", "categories-str", "200k-values", "unknown-column", "names-str",
+        "classes-int", "target-list",
+    ],
+)  # fmt: skip
+def test_hole4_metadata_is_validated_like_user_input(tmp_path, valid, changes, words):
+    path = _metadata_file(tmp_path, valid, **changes)
+    with pytest.raises(ValueError, match="model metadata") as info:
+        persist.read_metadata(path)
+    assert words in str(info.value)
+    out = tmp_path / "p.csv"
+    assert_refused(predict_cli(path, valid[1], out), "model metadata", words)
+    assert not out.exists()
+
+
+def test_metadata_tab_spelled_out_is_a_tab(tmp_path, valid):
+    csv = tmp_path / "tab.csv"
+    csv.write_text(valid[1].read_text().replace(",", "\t"))
+    path = _metadata_file(tmp_path, valid, sep="\\t")
+    out = tmp_path / "p.csv"
+    result = predict_cli(path, csv, out)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().count("\n") == len(X) + 1
+
+
+def _forest_file(tmp_path, n=3):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return saved(tmp_path, RandomForestClassifier(n, max_depth=2, random_state=0).fit(X, Y))
+
+
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("n_classes_", 10**6, "n_classes_"),
+        ("n_classes_", 4, "classes"),
+        ("n_jobs", 4000, "n_jobs=4000"),
+        ("n_jobs", -4000, "n_jobs=-4000"),
+        ("n_estimators", 4000, "n_estimators=4000"),
+        ("n_estimators", 10**6, "n_estimators=1000000"),
+        ("n_outputs_", 2, "n_outputs_"),
+    ],
+)
+def test_hole5_forest_counts_are_bounded(tmp_path, name, value, words):
+    path = _forest_file(tmp_path)
+    crafted_ = edited(
+        tmp_path,
+        path,
+        lambda s, m: (set_attr(s, "RandomForestClassifier", name, json_node(value)), m),
+    )
+    with pytest.raises(ValueError, match="not a valid crembo model file") as info:
+        crembo.load(crafted_)
+    assert words in str(info.value)
+
+
+def _mlp_file(tmp_path):
+    from sklearn.neural_network import MLPClassifier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = MLPClassifier((5,), max_iter=5, random_state=0).fit(X, Y)
+    return saved(tmp_path, net)
+
+
+@pytest.mark.parametrize(
+    "cls, name, value, words",
+    [
+        ("MLPClassifier", "activation", "gelu", "activation='gelu'"),
+        ("MLPClassifier", "out_activation_", "softplus", "out_activation_"),
+        ("MLPClassifier", "n_layers_", 50, "n_layers_=50"),
+        ("MLPClassifier", "n_layers_", 10**9, "n_layers_"),
+        ("MLPClassifier", "n_outputs_", 2, "n_outputs_"),
+        ("LabelBinarizer", "y_type_", "continuous", "y_type_"),
+    ],
+)
+def test_hole7_mlp_state_is_checked(tmp_path, cls, name, value, words):
+    path = _mlp_file(tmp_path)
+    crafted_ = edited(tmp_path, path, lambda s, m: (set_attr(s, cls, name, json_node(value)), m))
+    with pytest.raises(ValueError, match="not a valid crembo model file") as info:
+        crembo.load(crafted_)
+    assert words in str(info.value)
+    assert_refused(predict_cli(crafted_, csv_rows(tmp_path), tmp_path / "p.csv"), words)
+
+
+def test_hole7_shortened_classes_and_renamed_tree(tmp_path, valid):
+    def short(schema, members):
+        node = attrs_of(schema, "DecisionTreeClassifier")["content"]["classes_"]
+        members[node["file"]] = npy(np.arange(2))
+        return schema, members
+
+    with pytest.raises(ValueError, match="classes_ / n_classes_ disagree"):
+        crembo.load(edited(tmp_path, valid[0], short))
+
+    def renamed(schema, members):
+        attrs = attrs_of(schema, "DecisionTreeClassifier")["content"]
+        attrs["tree_x"] = attrs.pop("tree_")
+        return schema, members
+
+    crafted_ = edited(tmp_path, valid[0], renamed)
+    with pytest.raises(ValueError, match="without tree_"):
+        crembo.load(crafted_)
+    assert_refused(predict_cli(crafted_, valid[1], tmp_path / "p.csv"), "without tree_")
+
+
+def test_hole7_crembo_classes_must_match_its_student(tmp_path):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from crembo import CREMBOClassifier
+
+    forest = RandomForestClassifier(3, max_depth=2, random_state=0)
+    model = CREMBOClassifier(forest, preset="paper", random_state=0, n_jobs=1).fit(X, Y)
+    path = saved(tmp_path, model)
+    np.testing.assert_array_equal(crembo.load(path).predict(X), model.predict(X))
+
+    def short(schema, members):
+        node = attrs_of(schema, "CREMBOClassifier")["content"]["classes_"]
+        members[node["file"]] = npy(np.arange(2))
+        return schema, members
+
+    with pytest.raises(ValueError, match="student_.classes_ of 3 classes, expected 2"):
+        crembo.load(edited(tmp_path, path, short))

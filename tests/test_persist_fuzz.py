@@ -2,7 +2,11 @@
 
 The mutations run in a child process, so that a segfault (what a bad tree index did before
 the tree validation) fails the test instead of killing pytest. Half the mutated files get
-their digest recomputed, so the checks behind the digest are exercised too.
+their digest recomputed, so the checks behind the digest are exercised too. Mutated are the
+schema, the members' bytes and arrays, the model metadata (what ``crembo predict`` reads
+before the model) and the zip directory itself (methods, sizes, CRCs, flags, offsets of the
+central and local headers). A file that loads may predict differently or refuse X with a
+``ValueError`` / ``TypeError`` (one ``error:`` line in the CLI); any other exception fails.
 """
 
 import json
@@ -82,39 +86,92 @@ CHILD = textwrap.dedent(
         np.save(buf, flat.reshape(arr.shape) if arr.dtype.names is None else flat)
         members[name] = buf.getvalue()
 
+    META_VALUES = {
+        "sep": ["(a+)+$", "", ";;", "\\t", "\\n", '"', 7, None, ";"],
+        "encoding": ["rot13", "zlib_codec", "utf-8", "x" * 100, 3, None, "latin-1"],
+        "categories": [[], ["a"], {"a": "b"}, {"a": [1]}, {"a": ["x"] * 20_000}, None, {}],
+        "columns": [None, "abc", [1, 2], ["a"] * 3, []],
+        "feature_names": [None, "abc", [None], ["f"] * 5],
+        "classes": [[1], "x", None],
+        "target": [[], 5, "t"],
+    }
+
+    def mutate_metadata(schema):
+        node = schema["content"]["metadata"]
+        meta = json.loads(json.loads(node["content"]))
+        key = sorted(META_VALUES)[rng.integers(len(META_VALUES))]
+        values = META_VALUES[key]
+        meta[key] = values[rng.integers(len(values))]
+        node["content"] = json.dumps(json.dumps(meta))
+
+    # (offset, width) of the fields of a central (PK 1 2) and a local (PK 3 4) header
+    CENTRAL = [(8, 2), (10, 2), (16, 4), (20, 4), (24, 4), (28, 2), (30, 2), (42, 4)]
+    LOCAL = [(6, 2), (8, 2), (14, 4), (18, 4), (22, 4), (26, 2), (28, 2)]
+    END = [(8, 2), (10, 2), (12, 4), (16, 4)]
+
+    def mutate_directory(raw):
+        raw = bytearray(raw)
+        kind = rng.integers(3)
+        signature, fields = [(b"PK\\x01\\x02", CENTRAL), (b"PK\\x03\\x04", LOCAL),
+                             (b"PK\\x05\\x06", END)][kind]
+        starts, at = [], raw.find(signature)
+        while at >= 0:
+            starts.append(at)
+            at = raw.find(signature, at + 1)
+        if not starts:
+            return bytes(raw)
+        start = starts[rng.integers(len(starts))]
+        offset, width = fields[rng.integers(len(fields))]
+        value = [0, 1, 8, 12, 14, 99, 2**(8 * width) - 1, 2**(8 * width - 1),
+                 int.from_bytes(raw[start + offset:start + offset + width], "little") + 1]
+        v = value[rng.integers(len(value))] % 2**(8 * width)
+        raw[start + offset:start + offset + width] = v.to_bytes(width, "little")
+        return bytes(raw)
+
     counts = {"refused": 0, "same": 0, "differs": 0}
     for k in range(n):
         schema, members = json.loads(json.dumps(schema0)), dict(members0)
-        kind = rng.integers(3)
+        kind = rng.integers(5)
         name = sorted(members)[rng.integers(len(members))]
         if kind == 0:
             mutate_schema(schema)
         elif kind == 1:
             mutate_array(members, name)
-        else:
+        elif kind == 2:
             raw = bytearray(members[name])
             for _ in range(rng.integers(1, 4)):
                 raw[rng.integers(len(raw))] = rng.integers(256)
             members[name] = bytes(raw)
+        elif kind == 3:
+            mutate_metadata(schema)
         if rng.random() < 0.5:  # an attacker who recomputes the digest
             schema[persist.DIGEST_KEY] = persist._digest(
                 schema, members, lambda m: io.BytesIO(members[m])
             )
-        target = f"{out_dir}/m{k}.skops"
-        with zipfile.ZipFile(target, "w") as z:
+        buf = io.BytesIO()
+        method = zipfile.ZIP_DEFLATED if rng.random() < 0.3 else zipfile.ZIP_STORED
+        with zipfile.ZipFile(buf, "w", method) as z:
             z.writestr("schema.json", json.dumps(schema))
             for m, data in members.items():
                 z.writestr(m, data)
+        raw = buf.getvalue()
+        if kind == 4:
+            raw = mutate_directory(raw)
+        target = f"{out_dir}/m{k}.skops"
+        with open(target, "wb") as fh:
+            fh.write(raw)
         try:
+            meta = persist.read_metadata(target)
             loaded = crembo.load(target)
         except ValueError as exc:
             assert str(exc) and "\\n" not in str(exc), repr(exc)
             counts["refused"] += 1
             continue
+        assert isinstance(meta, dict)
         try:
             pred = loaded.predict(X)
-        except (ValueError, TypeError, IndexError, AttributeError, KeyError):
-            counts["differs"] += 1  # a Python error of a tampered, digest-valid file
+        except (ValueError, TypeError):
+            counts["differs"] += 1  # refused X: one error line in the command
             continue
         counts["same" if np.array_equal(pred, expected) else "differs"] += 1
     print(json.dumps(counts))

@@ -29,6 +29,7 @@ import json
 import os
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,15 @@ from typing import Any
 import numpy as np
 
 from crembo._io import atomic_path
+from crembo._model_checks import (
+    VALIDATORS,
+    Invalid,
+    check_object,
+    n_features,
+    qualname,
+    tree_depth,
+    tree_shape_problem,
+)
 
 FORMAT = "crembo-model"
 VERSION = 2
@@ -60,6 +70,11 @@ MAX_MEMBER_RATIO = 200
 MAX_SCHEMA_BYTES = 256 << 20
 #: Deepest nesting of the schema (models need ~40; skops recurses once per level).
 MAX_SCHEMA_DEPTH = 200
+#: Compression methods read: stored (what crembo writes) and deflate (a re-zipped file).
+_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: Most values the metadata may list, all lists together (feature names, classes, the
+#: one-hot categories): a model's metadata is a few per feature.
+MAX_METADATA_VALUES = 200_000
 
 # --------------------------------------------------------------------------- allow-list
 _NUMPY_SCALARS = frozenset(
@@ -74,46 +89,10 @@ _BUILTIN_TYPES = frozenset(
     f"builtins.{t}" for t in ("str", "int", "float", "bool", "complex", "list", "tuple", "dict")
 )
 #: Estimator and helper classes the models crembo makes contain (rebuilt by ``__new__`` and
-#: their state: no constructor runs). New classes go here, with a round-trip test.
-ALLOWED_OBJECTS = frozenset(
-    {
-        # crembo
-        "crembo.estimator.CREMBOClassifier",
-        "crembo.estimator.MEMOClassifier",
-        "crembo.estimator.SurrogateClassifier",
-        "crembo.surrogate.SurrogateClassifier",
-        "crembo.students.sklearn.AllowedLabelClassifier",
-        "crembo.students.tree_fast.GiniRegressionTree",
-        # plain NumPy node arrays (indexing is bounds-checked: a bad index raises, no crash)
-        "crembo.students.optimal.OptimalAllowedLabelTree",
-        "crembo.students.medoid.BootstrapMedoidStudent",
-        "crembo.students.sum_of_trees.SumOfTreesStudent",
-        "crembo.students.sum_of_trees.AdditiveTree",
-        "crembo.baselines.EpochSelectedMLP",
-        "crembo.config.Config",
-        "crembo.selection.HoldOut",
-        "crembo.selection.KFoldOneSE",
-        "crembo.selection.Halving",
-        # scikit-learn: trees, forests, the nets and pipelines of the teachers
-        "sklearn.tree._classes.DecisionTreeClassifier",
-        "sklearn.tree._classes.DecisionTreeRegressor",
-        "sklearn.tree._classes.ExtraTreeClassifier",
-        "sklearn.tree._classes.ExtraTreeRegressor",
-        "sklearn.ensemble._forest.RandomForestClassifier",
-        "sklearn.ensemble._forest.ExtraTreesClassifier",
-        "sklearn.neural_network._multilayer_perceptron.MLPClassifier",
-        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
-        "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._data.StandardScaler",
-        "sklearn.preprocessing._label.LabelBinarizer",
-        "sklearn.preprocessing._label.LabelEncoder",
-        "sklearn.impute._base.SimpleImputer",
-        "sklearn.multioutput.MultiOutputClassifier",
-        # runs only its func, which is a FunctionNode: never trusted without trusted=[...]
-        "sklearn.preprocessing._function_transformer.FunctionTransformer",
-    }
-)
+#: their state: no constructor runs): exactly the classes with a structural validator in
+#: :mod:`crembo._model_checks`. A new savable class registers its validator there, with a
+#: round-trip test; a class without one cannot be loaded.
+ALLOWED_OBJECTS = frozenset(VALIDATORS)
 #: skops loader -> the exact ``module.Class`` names it may build without being trusted.
 ALLOWED: dict[str, frozenset[str]] = {
     "DictNode": frozenset({"builtins.dict"}),
@@ -140,10 +119,6 @@ _SAME_X_PARENTS = frozenset(
     | {"sklearn.ensemble._forest.RandomForestClassifier"}
     | {"sklearn.ensemble._forest.ExtraTreesClassifier"}
 )
-
-
-#: Estimators without n_features_in_ of their own: their features are their student's.
-_WRAPPERS = frozenset({"crembo.students.sklearn.AllowedLabelClassifier"})
 
 
 class UntrustedTypesError(ValueError):
@@ -284,14 +259,14 @@ def load(path, trusted: Iterable[str] | str | None = None) -> Any:
             _check_members(path, archive, scan)
             _check_digest(path, archive, schema, header, scan)
             payload = _build(path, archive, schema, scan)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise _unreadable(path, exc) from None
     model = payload.get("model") if isinstance(payload, dict) else None
     if not hasattr(model, "predict"):
         raise ValueError(f"{path} does not hold a model (no object with predict inside).")
-    _check_estimators(path, model)
+    _check_estimators(path, model, frozenset(extra) - ALLOWED_OBJECTS)
     return model
 
 
@@ -305,7 +280,7 @@ def read_metadata(path) -> dict:
     try:
         with zipfile.ZipFile(path) as archive:
             return _header(path, _read_schema(path, archive))["metadata"]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
         raise _unreadable(path, exc) from None
 
 
@@ -351,6 +326,14 @@ def _read_schema(path: Path, archive: zipfile.ZipFile) -> dict:
     size = max(path.stat().st_size, 1)
     total = 0
     for info in infos:
+        if info.compress_type not in _COMPRESSIONS or info.flag_bits & 0x1:
+            # zipfile inflates bzip2 and LZMA members in one unbounded call; deflate it
+            # streams, never past the size the directory declared (checked here)
+            raise _over(
+                path,
+                f"member {info.filename} is encrypted or compressed with method "
+                f"{info.compress_type} (only stored or deflated members are read)",
+            )
         if info.file_size > MAX_MEMBER_BYTES:
             raise _over(path, f"member {info.filename} of {info.file_size} bytes")
         ratio_limit = MAX_MEMBER_RATIO * max(info.compress_size, 1) + 4096
@@ -396,7 +379,49 @@ def _header(path: Path, schema: dict) -> dict:
         metadata = {}
     if not isinstance(metadata, dict):
         metadata = {}
+    _check_metadata(path, metadata)
     return {"format": fmt, "version": version, "metadata": metadata}
+
+
+def _check_metadata(path: Path, meta: dict) -> None:
+    """The metadata ``crembo predict`` reads, checked like the user's own options: one literal
+    separator character, a text encoding from a fixed list, names and categories as lists of
+    strings of bounded total size, feature names as many as the encoding makes."""
+    from crembo._csv_options import MAX_ONEHOT_COLUMNS, check_encoding, check_sep
+
+    def bad(what):
+        return ValueError(f"{path}: model metadata: {what}; the file was not written by crembo.")
+
+    try:
+        if "sep" in meta:
+            check_sep(meta["sep"], "sep")
+        if "encoding" in meta:
+            check_encoding(meta["encoding"], "encoding")
+    except ValueError as exc:
+        raise bad(str(exc).rstrip(".")) from None
+    if not isinstance(meta.get("target", ""), (str, type(None))):
+        raise bad("target is not a column name")
+    total = 0
+    for key in ("columns", "feature_names", "classes"):
+        names = meta.get(key, [])
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise bad(f"{key} is not a list of names")
+        total += len(names)
+    categories = meta.get("categories", {})
+    if not isinstance(categories, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in categories.values()
+    ):
+        raise bad("categories is not a mapping of column names to lists of values")
+    n_values = sum(len(v) for v in categories.values())
+    if n_values > MAX_ONEHOT_COLUMNS or total + n_values > MAX_METADATA_VALUES:
+        raise bad(f"{n_values} category values (at most {MAX_ONEHOT_COLUMNS})")
+    columns = meta.get("columns")
+    if columns and categories:
+        if not set(categories) <= set(columns):
+            raise bad("categories of columns that are not features")
+        width = len(columns) - len(categories) + n_values
+        if "feature_names" in meta and width != len(meta["feature_names"]):
+            raise bad(f"{width} encoded columns for {len(meta['feature_names'])} feature names")
 
 
 def _json_leaf(node):
@@ -639,50 +664,28 @@ def _tree_problem(args, state, node_dtype) -> str | None:
     if values.shape != expected:
         return f"values of shape {values.shape}, expected {expected}"
     left, right = nodes["left_child"], nodes["right_child"]
-    leaf = left == -1
-    if not np.array_equal(leaf, right == -1):
-        return "a node with one child"
-    idx = np.arange(n)
-    inner = ~leaf
-    # scikit-learn numbers children after their parent: indices only grow, so no cycles
-    if np.any((left[inner] <= idx[inner]) | (left[inner] >= n)):
-        return "a child index out of range"
-    if np.any((right[inner] <= idx[inner]) | (right[inner] >= n)):
-        return "a child index out of range"
-    refs = np.bincount(np.concatenate([left[inner], right[inner]]), minlength=n)
-    if refs[0] != 0 or np.any(refs[1:] != 1):
-        return "nodes shared by two parents or unreachable"
+    bad = tree_shape_problem(left, right, n)
+    if bad:
+        return bad
+    inner = left != -1
     feature = nodes["feature"][inner]
     if np.any((feature < 0) | (feature >= n_features)):
         return f"a feature index outside 0..{n_features - 1}"
     if np.isnan(nodes["threshold"][inner]).any():
         return "a NaN threshold"
-    if _tree_depth(left, right) > max_depth:
+    if tree_depth(left, right) > max_depth:
         return f"deeper than its max_depth {max_depth}"
     return None
 
 
-def _tree_depth(left, right) -> int:
-    """Depth of a valid tree (children after parents), by pointer jumping: O(n log n)."""
-    n = left.size
-    parent = np.zeros(n, dtype=np.intp)
-    inner = np.flatnonzero(left != -1)
-    parent[left[inner]] = inner
-    parent[right[inner]] = inner
-    dist = (np.arange(n) != 0).astype(np.int64)
-    while True:
-        up = parent[parent]
-        if np.array_equal(up, parent):
-            break
-        dist = dist + dist[parent] * (parent != 0)
-        parent = up
-    return int(dist.max(initial=0))
+def _check_estimators(path: Path, model, by_hand=frozenset()) -> None:
+    """Every object of the model through its class's structural validator, and estimators
+    that hand their X to the estimators they hold agree with them on the number of features.
 
-
-def _check_estimators(path: Path, model) -> None:
-    """Trees and the estimators that hand them X agree on the number of features."""
-    from sklearn.tree import BaseDecisionTree
-
+    Objects of classes trusted ``by_hand`` (outside the allow-list) are the truster's; any
+    other class without a validator is refused. The model itself must say how many features
+    it takes (``predict`` checks X against that).
+    """
     seen, stack = set(), [model]
     while stack:
         obj = stack.pop()
@@ -698,17 +701,20 @@ def _check_estimators(path: Path, model) -> None:
         attrs = getattr(obj, "__dict__", None)
         if not isinstance(attrs, dict):
             continue
-        if isinstance(obj, BaseDecisionTree) and "tree_" in attrs:
-            n_in = attrs.get("n_features_in_")
-            if not _is_int(n_in) or n_in != obj.tree_.n_features:
-                raise _invalid(
-                    path,
-                    f"a {type(obj).__name__} with n_features_in_={n_in!r} over a tree of "
-                    f"{obj.tree_.n_features} features",
-                )
-        if _qualname(obj) in _SAME_X_PARENTS:
+        name = qualname(obj)
+        if name in VALIDATORS:
+            try:
+                check_object(obj)
+            except Invalid as exc:
+                raise _invalid(path, f"{type(obj).__name__}: {exc}") from None
+        elif name not in by_hand and name.partition(".")[0] not in ("builtins", "numpy"):
+            raise _invalid(path, f"{name} has no structural validator")
+        if name in _SAME_X_PARENTS:
             _check_same_x(path, obj, attrs)
         stack.extend(attrs.values())
+    n = n_features(model)
+    if not (_is_int(n) and n >= 1):
+        raise _invalid(path, "the model does not say how many features it takes (n_features_in_)")
 
 
 def _check_same_x(path: Path, parent, attrs: dict) -> None:
@@ -717,11 +723,9 @@ def _check_same_x(path: Path, parent, attrs: dict) -> None:
     for value in fitted.values():
         children.extend(value if isinstance(value, (list, tuple)) else [value])
     children = [c for c in children if hasattr(c, "fit")]
-    n_parent = attrs.get("n_features_in_")
-    if n_parent is None and _qualname(parent) in _WRAPPERS:
-        return  # checked through the estimator that holds it (see _features_of)
+    n_parent = n_features(parent)
     for child in children:
-        n_child = _features_of(child)
+        n_child = n_features(child)
         if n_child is None:
             continue
         if not _is_int(n_parent) or n_child != n_parent:
@@ -732,25 +736,14 @@ def _check_same_x(path: Path, parent, attrs: dict) -> None:
             )
 
 
-def _features_of(est):
-    """Features an estimator was fitted on (its student's, for an allowed-label wrapper)."""
-    n = getattr(est, "n_features_in_", None)
-    if n is not None:
-        return n
-    inner = getattr(est, "estimator_", None)
-    return None if inner is None else getattr(inner, "n_features_in_", None)
-
-
-def _qualname(obj) -> str:
-    return f"{type(obj).__module__}.{type(obj).__qualname__}"
-
-
 # ------------------------------------------------------------------------------- errors
 
 
 def _unreadable(path, exc) -> ValueError:
     what = (
-        "truncated or damaged" if isinstance(exc, (zipfile.BadZipFile, EOFError)) else "unreadable"
+        "truncated or damaged"
+        if isinstance(exc, (zipfile.BadZipFile, EOFError, zlib.error))
+        else "unreadable"
     )
     message = " ".join(str(exc).split())[:300]
     return ValueError(

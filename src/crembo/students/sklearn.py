@@ -80,6 +80,8 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
     ----------
     estimator_ : classifier or None
         Fitted on the non-constant columns; None when every column is constant.
+    n_features_in_ : int
+        Features of ``X``; ``predict`` refuses other widths.
     active_ : ndarray of int
         Columns of ``Y`` that were fitted.
     constant_ : ndarray of shape (n_classes,)
@@ -133,6 +135,7 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         col_min, col_max = Y.min(axis=0), Y.max(axis=0)
         constant = col_min == col_max
         self.classes_ = np.arange(Y.shape[1])
+        self.n_features_in_ = int(np.shape(X)[1])
         self.active_ = np.flatnonzero(~constant)
         self.constant_ = np.where(constant, col_min.astype(float), np.nan)
         self.estimator_ = None
@@ -197,6 +200,7 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
     def allowed_proba(self, X) -> np.ndarray:
         """Probability that each class is allowed, shape (n_samples, n_classes)."""
         check_is_fitted(self, "constant_")
+        _check_width(self, X)
         n = X.shape[0] if hasattr(X, "shape") else len(X)
         P = np.tile(np.where(np.isnan(self.constant_), 0.0, self.constant_), (n, 1))
         if self.estimator_ is not None:
@@ -261,6 +265,16 @@ def break_ties(P, scores=None) -> np.ndarray:
     top = P.max(axis=1, keepdims=True)
     tied = top - P <= _TIE_TOL
     return P + np.where(tied, _NUDGE * np.clip(scores, 0.0, 1.0), 0.0)
+
+
+def _check_width(student, X) -> None:
+    """X has the student's features: its fast paths hand X to the tree unchecked."""
+    expected = getattr(student, "n_features_in_", None)  # files saved before it was kept
+    if expected is None and student.estimator_ is not None:
+        expected = getattr(student.estimator_, "n_features_in_", None)
+    width = np.shape(X)[1] if np.ndim(X) == 2 else None
+    if expected is not None and width != expected:
+        raise ValueError(f"X has {width} features; the student was fitted on {expected}.")
 
 
 def _leaves(tree, X) -> np.ndarray:
