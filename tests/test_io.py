@@ -47,7 +47,7 @@ def test_npy_refuses_objects_and_keeps_old(tmp_path):
 
 
 def test_bad_destinations(tmp_path):
-    with pytest.raises(ValueError, match="is a directory"):
+    with pytest.raises(ValueError, match="is a folder"):
         atomic_write_text(tmp_path, "x")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         atomic_write_text(tmp_path / "missing" / "a.txt", "x")
@@ -58,3 +58,86 @@ def test_persist_uses_the_one_home():
     import crembo.persist
 
     assert crembo.persist.atomic_path is crembo._io.atomic_path
+
+
+# ------------------------------------------------ issue 24: only regular files are written
+
+
+def _special_files(tmp_path):
+    """(kind, path) of the destinations that must be refused, none of them replaced."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    to_stdout = tmp_path / "stdout-link"
+    to_stdout.symlink_to("/proc/self/fd/1")
+    regular = tmp_path / "target.txt"
+    regular.write_text("target")
+    to_file = tmp_path / "file-link"
+    to_file.symlink_to(regular)
+    cases = [("fifo", fifo), ("symlink-stdout", to_stdout), ("symlink-file", to_file)]
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        cases.append(("device", device))
+    except (PermissionError, OSError):
+        pass  # not root: the FIFO stands for the special files
+    return cases
+
+
+def test_special_destinations_are_refused_and_left_alone(tmp_path):
+    for kind, path in _special_files(tmp_path):
+        before = os.lstat(path)
+        with pytest.raises(ValueError, match="symbolic link|not a regular file") as info:
+            atomic_write_text(path, "x")
+        assert str(path) in str(info.value), kind
+        after = os.lstat(path)
+        assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino), kind
+    assert (tmp_path / "target.txt").read_text() == "target"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary
+
+
+def test_existing_mode_is_kept(tmp_path):
+    dest = tmp_path / "secret.csv"
+    dest.write_text("old")
+    dest.chmod(0o600)
+    atomic_write_text(dest, "new")
+    assert dest.read_text() == "new"
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    dest.chmod(0o640)
+    atomic_write_bytes(dest, b"newer")
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+
+
+def test_hard_link_other_name_is_never_written_through(tmp_path):
+    """Replacing keeps the write to this name: a link planted to another file stays as it was."""
+    other = tmp_path / "other.txt"
+    other.write_text("someone else's")
+    dest = tmp_path / "out.txt"
+    os.link(other, dest)
+    atomic_write_text(dest, "mine")
+    assert dest.read_text() == "mine"
+    assert other.read_text() == "someone else's"
+    assert dest.stat().st_nlink == 1 and other.stat().st_nlink == 1
+
+
+def test_cli_out_onto_special_files_is_one_line(tmp_path):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from crembo import save
+    from support.cli import refused, run
+
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.arange(20) % 2
+    model = save(DecisionTreeClassifier(max_depth=1).fit(X, y), tmp_path / "m.skops")
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b\n" + "\n".join(f"{a},{b}" for a, b in X))
+    for kind, path in _special_files(tmp_path):
+        result = run("predict", "--model", model, "--data", csv, "--out", path)
+        refused(result, "--out", str(path))
+        assert stat.S_ISLNK(os.lstat(path).st_mode) == kind.startswith("symlink"), kind
+    data = tmp_path / "train.csv"
+    data.write_text("a,b,y\n" + "\n".join(f"{a},{b},{t}" for (a, b), t in zip(X, y, strict=True)))
+    link = tmp_path / "model-link.skops"
+    link.symlink_to(tmp_path / "elsewhere.skops")
+    result = run("compress", "--data", data, "--target", "y", "--out", link, "--folds", "0")
+    refused(result, "--out", "symbolic link")
+    assert not (tmp_path / "elsewhere.skops").exists()

@@ -467,12 +467,13 @@ def _make_teacher(kind, class_weight, seed, has_missing):
 
 
 def _check_writable(out, report):
+    from crembo._io import check_destination
+
     out = Path(out)
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; give a file name such as model.skops.")
     if not out.parent.exists():
         raise FileNotFoundError(f"--out: folder {out.parent} does not exist.")
-    if not out.parent.is_dir():
-        raise ValueError(f"--out: {out.parent} is a file, not a folder.")
+    check_destination(out, "--out")  # before the fit: no symbolic link, FIFO or device
     if report is not None and Path(report).exists() and not Path(report).is_dir():
         raise ValueError(f"--report {report} exists and is not a folder.")

@@ -65,10 +65,22 @@ def predict(
     import pandas as pd
 
     from crembo import persist
+    from crembo._io import atomic_path, check_destination
+    from crembo._model_checks import n_features
 
+    if out is not None:
+        if Path(out).is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name such as predictions.csv.")
+        check_destination(out, "--out")  # before anything is read: no link, FIFO or device
     meta = persist.read_metadata(model)
     estimator = persist.load(model, trusted=trust or None)
     df, X = read_rows(meta, data, sep=sep, encoding=encoding)
+    expected = n_features(estimator)
+    if X.shape[1] != expected:
+        raise ValueError(
+            f"the model in {model} takes {expected} features; the columns of {data} it names "
+            f"encode to {X.shape[1]}."
+        )
     if id_column is not None and id_column not in df.columns:
         raise ValueError(
             f"--id: no column {id_column!r} in {data}; columns: {', '.join(map(str, df.columns))}."
@@ -89,10 +101,6 @@ def predict(
         frame.to_csv(sys.stdout, index=False)
         sys.stdout.flush()  # a closed pipe shows here, inside the command, not at exit
     else:
-        from crembo._io import atomic_path
-
-        if Path(out).is_dir():
-            raise ValueError(f"--out {out} is a folder; give a file name such as predictions.csv.")
         with atomic_path(out) as tmp:
             frame.to_csv(tmp, index=False)
     if target in df.columns:
