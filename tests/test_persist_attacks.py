@@ -872,3 +872,31 @@ def test_hole7_crembo_classes_must_match_its_student(tmp_path):
 
     with pytest.raises(ValueError, match="student_.classes_ of 3 classes, expected 2"):
         crembo.load(edited(tmp_path, path, short))
+
+
+def test_sum_of_trees_round_trip_and_cycle(tmp_path):
+    from crembo.students.sum_of_trees import SumOfTreesStudent
+
+    model = SumOfTreesStudent(max_splits=4, random_state=0).fit(X, np.eye(3)[Y])
+    path = saved(tmp_path, model)
+    np.testing.assert_array_equal(crembo.load(path).predict(X), model.predict(X))
+
+    def cycle(schema, members):
+        name, left = _array_attr(schema, members, "AdditiveTree", "children_left")
+        left = left.copy()
+        left[0] = 0  # the root its own child: apply() would loop for ever
+        members[name] = npy(left)
+        return schema, members
+
+    with pytest.raises(ValueError, match="AdditiveTree: a child index out of range"):
+        crembo.load(edited(tmp_path, path, cycle))
+
+    def far_feature(schema, members):
+        name, feature = _array_attr(schema, members, "AdditiveTree", "feature")
+        feature = feature.copy()
+        feature[0] = 9
+        members[name] = npy(feature)
+        return schema, members
+
+    with pytest.raises(ValueError, match="feature index outside 0..3"):
+        crembo.load(edited(tmp_path, path, far_feature))
