@@ -89,10 +89,15 @@ def test_bins_are_exact_up_to_max_bins_values():
     binned = SumOfTreesStudent(max_bins=40, random_state=0).fit(X, Y)
     coarse = SumOfTreesStudent(max_bins=4, random_state=0).fit(X, Y)
     assert_same(our_nodes(exact), our_nodes(binned))
-    # four quantile ranges: at most three distinct cuts per feature over all trees
+    # four ranges of about equal row counts per feature, in the order of the values
+    from crembo.students.sum_of_trees import _bin_codes
+
+    codes, n_bins, nan_bin = _bin_codes(X.astype(np.float32), 4)
+    assert np.all(n_bins == 5) and np.all(nan_bin == 4)  # 4 ranges + the (empty) missing bin
     for f in range(4):
-        cuts = np.concatenate([t.threshold[t.feature == f] for t in coarse.trees_])
-        assert np.unique(cuts).size <= 3
+        order = np.argsort(X[:, f], kind="stable")
+        assert np.all(np.diff(codes[order, f]) >= 0)
+        assert np.bincount(codes[:, f]).max() <= 250 / 4 + np.bincount(X[:, f].astype(int)).max()
     assert coarse.n_splits_ == 15
 
 

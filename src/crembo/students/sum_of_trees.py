@@ -584,29 +584,33 @@ def _bin_codes(X32, max_bins):
     """Bin of every value, bins per feature, and each feature's missing-value bin.
 
     A feature's bins are its distinct values (values closer than scikit-learn's
-    FEATURE_THRESHOLD are one), or, beyond ``max_bins`` of them, ``max_bins`` quantile
-    ranges; missing values get one more bin after the others.
+    FEATURE_THRESHOLD are one), or, beyond ``max_bins`` of them, ``max_bins`` ranges of about
+    equal row counts (equal values always share one); missing values get one bin after the
+    others (empty when there are none). All features at once, from one sort.
     """
     n, p = X32.shape
+    x = X32.astype(np.float64)
+    order = np.argsort(x, axis=0, kind="stable")  # NaN last
+    s = np.take_along_axis(x, order, axis=0)
+    nan = np.isnan(s)
+    new = np.ones((n, p), dtype=bool)  # a sorted value that starts a new group
+    new[1:] = (s[1:] > s[:-1] + _FEATURE_THRESHOLD) | (nan[1:] & ~nan[:-1])
+    group = np.cumsum(new, axis=0) - 1
+    n_finite = n - nan.sum(axis=0)
+    last = np.maximum(n_finite - 1, 0)
+    n_groups = np.where(n_finite > 0, group[last, np.arange(p)] + 1, 0)
+    if max_bins is not None and np.any(n_groups > max_bins):
+        # equal-frequency ranges: a group's range is where its first row falls
+        first = np.maximum.accumulate(np.where(new, np.arange(n)[:, None], 0), axis=0)
+        ranged = np.where(nan, max_bins, first * max_bins // np.maximum(n_finite, 1))
+        renew = np.ones((n, p), dtype=bool)
+        renew[1:] = ranged[1:] != ranged[:-1]
+        coarse = n_groups > max_bins
+        group = np.where(coarse, np.cumsum(renew, axis=0) - 1, group)
+        n_groups = np.where(coarse & (n_finite > 0), group[last, np.arange(p)] + 1, n_groups)
     codes = np.empty((n, p), dtype=np.intp)
-    n_bins = np.empty(p, dtype=np.intp)
-    for j in range(p):  # a loop over features; each is vectorized over rows
-        x = X32[:, j].astype(np.float64)
-        finite = ~np.isnan(x)
-        u = np.unique(x[finite])
-        new = np.r_[True, np.diff(u) > _FEATURE_THRESHOLD] if u.size else np.zeros(0, bool)
-        group = np.cumsum(new) - 1
-        if max_bins is None or u.size == 0 or group[-1] < max_bins:
-            code = group[np.searchsorted(u, x[finite])] if u.size else np.zeros(0, np.intp)
-        else:  # quantile ranges: each bin's upper edge is a distinct value's group end
-            edges = np.unique(np.quantile(x[finite], np.arange(1, max_bins) / max_bins))
-            code = group[np.searchsorted(u, x[finite])]
-            edge_group = group[np.clip(np.searchsorted(u, edges, side="right") - 1, 0, None)]
-            code = np.searchsorted(np.unique(edge_group), code, side="left")
-        n_finite = int(code.max()) + 1 if code.size else 0
-        codes[finite, j] = code
-        codes[~finite, j] = n_finite
-        n_bins[j] = n_finite + 1
+    np.put_along_axis(codes, order, np.where(nan, n_groups, group), axis=0)
+    n_bins = (n_groups + 1).astype(np.intp)
     return codes, n_bins, n_bins - 1
 
 
