@@ -51,3 +51,22 @@ def test_identifier_and_literal_escaping():
     assert float(literal(0.1 + 0.2)) == 0.1 + 0.2
     with pytest.raises(ValueError, match="NUL"):
         identifier("a\0b")
+
+
+def test_sqlite_reads_every_threshold_back_exactly(shipped):
+    tree = export_tree(shipped.model, shipped.meta)
+    bounds = [t.threshold for t in tree.tests if t is not None and t.numeric]
+    bounds = [b for b in bounds if b != float("inf")]
+    with sqlite3.connect(":memory:") as db:
+        read = [db.execute(f"SELECT {literal(b)}").fetchone()[0] for b in bounds]
+    assert read == bounds and bounds
+
+
+def test_float_literals_read_back_exactly_in_sqlite():
+    # 345.9097532377655: SQLite 3.40 reads its repr one unit off
+    values = np.random.default_rng(0).normal(size=3000) * 10.0 ** np.arange(-6, 6).repeat(250)
+    values = [float(v) for v in values] + [345.9097532377655]
+    with sqlite3.connect(":memory:") as db:
+        read = [db.execute(f"SELECT {literal(v)}").fetchone()[0] for v in values]
+    assert read == values
+    assert all(float(literal(v)) == v for v in values)  # and exact for any correct reader
