@@ -277,3 +277,20 @@ def test_tables_gather_summaries(tmp_path):
     assert "| iris | rf | 3/3 |" in text and "| iris | rf | 2/2 |" in text
     empty = runner.invoke(experiment_app, ["tables", str(tmp_path / "none")])
     assert empty.exit_code == 1 and "no summary.json" in empty.stderr
+
+
+def test_an_exact_student_stopped_at_its_limit_is_recorded_as_time_limit():
+    from types import SimpleNamespace
+
+    from crembo.experiments.tabular import _fit_status
+
+    class Fits:
+        def __init__(self, optimal):
+            self.optimal = optimal
+
+        def fit(self, X, y):
+            self.student_ = SimpleNamespace(optimal_=self.optimal)
+            return self
+
+    assert _fit_status(Fits(False), None, None) == "time limit"
+    assert _fit_status(Fits(True), None, None) == "ok"

@@ -144,7 +144,8 @@ def _failure(exc: BaseException) -> str:
 
 def _fit_status(model, X, y) -> str:
     """Fit ``model``; its status: ``ok``, ``time limit`` (the model says so in ``status_``:
-    a solver stopped at its limit, its best model kept), ``timeout`` or ``failed: ...``.
+    a solver stopped at its limit, its best model kept; or its student is an exact tree whose
+    search stopped there, ``student_.optimal_`` False), ``timeout`` or ``failed: ...``.
 
     A method that raises is recorded, not dropped, and the other methods of the unit go on.
     """
@@ -154,7 +155,9 @@ def _fit_status(model, X, y) -> str:
         raise
     except Exception as exc:  # recorded, never dropped
         return _failure(exc)
-    return STATUS_TIME_LIMIT if getattr(model, "status_", None) == STATUS_TIME_LIMIT else STATUS_OK
+    stopped = getattr(model, "status_", None) == STATUS_TIME_LIMIT
+    stopped |= getattr(getattr(model, "student_", None), "optimal_", True) is False
+    return STATUS_TIME_LIMIT if stopped else STATUS_OK
 
 
 def _unit_result(X, y, protocol: Protocol, unit: Unit) -> engine.UnitResult:
