@@ -101,3 +101,17 @@ def test_non_tree_model_is_refused(iris, tmp_path):
     )
     refused(result, "only a tree student", "RandomForestClassifier", "--model")
     assert not (tmp_path / "f.sql").exists()
+
+
+def test_check_without_the_columns_is_refused(iris, tmp_path):
+    import pandas as pd
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = iris
+    crembo.save(DecisionTreeClassifier(max_depth=2).fit(X, y), tmp_path / "t.skops")
+    pd.DataFrame(X, columns=list("abcd")).to_csv(tmp_path / "x.csv", index=False)
+    out = tmp_path / "t.sql"
+    result = run("export", "--model", tmp_path / "t.skops", "--format", "sql", "--out", out,
+                 "--check", tmp_path / "x.csv")  # fmt: skip
+    refused(result, "--check", "lacks the column(s)", "'x0'")
+    assert not out.exists()

@@ -77,7 +77,7 @@ def export(
         raise CommandError(str(exc)) from None
     note = ""
     if check is not None:
-        note = _check(fmt, content, estimator, meta, check)
+        note = _check(fmt, content, estimator, meta, check, tree.columns)
     if FORMATS[fmt].binary:
         atomic_write_bytes(out, content)
     else:
@@ -91,7 +91,7 @@ def _checkable():
     return CHECKABLE
 
 
-def _check(fmt, content, estimator, meta, data) -> str:
+def _check(fmt, content, estimator, meta, data, columns) -> str:
     """Run the export on the file's rows; refuse (nothing written) if any prediction differs."""
     import json
 
@@ -99,6 +99,10 @@ def _check(fmt, content, estimator, meta, data) -> str:
     from crembo.exporters import check as runners
 
     frame, X = read_rows(meta, data)
+    absent = [c for c in columns if c not in frame.columns]
+    if absent and fmt != "onnx":  # a model saved without its columns: x0, x1, ...
+        shown = ", ".join(map(repr, absent[:5])) + (" ..." if len(absent) > 5 else "")
+        raise ValueError(f"--check: {data} lacks the column(s) the export reads: {shown}.")
     expected = estimator.predict(X)
     if fmt == "onnx":
         try:

@@ -10,6 +10,7 @@ the noisy rows the tests and the export benchmark check on.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
 
@@ -27,9 +28,12 @@ def sql_predictions(text: str, frame: pd.DataFrame, *, columns=None) -> list:
 
     Returns one value per row (one tuple per row for a select list of several items).
     """
-    with sqlite3.connect(":memory:") as db:
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
         _frame_for_sql(frame, columns).to_sql(_TABLE, db, index=False)
-        rows = db.execute(f'SELECT {text} FROM "{_TABLE}" ORDER BY rowid').fetchall()
+        try:
+            rows = db.execute(f'SELECT {text} FROM "{_TABLE}" ORDER BY rowid').fetchall()
+        except sqlite3.Error as exc:
+            raise ValueError(f"SQLite could not run the expression: {exc}") from None
     return [r[0] if len(r) == 1 else r for r in rows]
 
 
