@@ -74,7 +74,7 @@ def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
 
     import pandas as pd
 
-    from crembo.experiments.dnn import BASELINES, run_dnn
+    from crembo.experiments.dnn import BASELINES, CREMBO_VARIANTS, run_dnn
     from crembo.experiments.store import RECORD_COLUMNS
 
     p = _tiny_protocol(baselines=BASELINES)
@@ -91,8 +91,7 @@ def test_dnn_experiment_writes_the_tabular_files_and_resumes(tmp_path):
     assert set(stored["methods"]) == set(p.methods)
     for e in stored["methods"].values():
         assert 0 <= e["mean"] <= 1 and 0 <= e["agreement"] <= 1
-    crembos = ("CREMBO", "CREMBO-paper", "CREMBO-refit")
-    pairs = {f"{s}/{v}" for s in ("lenet5", "mlp") for v in crembos}
+    pairs = {f"{s}/{v}" for s in ("lenet5", "mlp") for v in CREMBO_VARIANTS}
     assert set(stored["crembo_minus_kd"]) == pairs == set(stored["crembo_minus_kd_aug"])
     md = (tmp_path / "summary.md").read_text()
     assert "`mlp/CREMBO-refit` − KD:" in md and "`mlp/CREMBO` − KD-aug:" in md
@@ -260,3 +259,88 @@ def test_cifar10_command_end_to_end_with_the_paper_nets(tmp_path):
     assert set(summary["methods"]) == set(methods)
     table = (out / "summary.md").read_text()
     assert all(f"| {m} |" in table for m in methods)
+
+
+# ------------------------------------------------- issue 25: DKD, fresh views, noisy labels
+
+
+def test_noisy_labels_flip_a_seeded_share_to_another_class():
+    from crembo.experiments.dnn.data import noisy_labels
+
+    y = np.repeat(np.arange(10), 200)
+    noisy = noisy_labels(y, 0.2, seed=0)
+    flipped = noisy != y
+    assert 0.17 < flipped.mean() < 0.23  # every flip lands on another class
+    assert np.array_equal(noisy, noisy_labels(y, 0.2, seed=0))
+    assert not np.array_equal(noisy, noisy_labels(y, 0.2, seed=1))
+    assert np.array_equal(noisy_labels(y, 0.0, seed=0), y)
+    assert set(np.unique(noisy[flipped])) == set(range(10))
+
+
+def test_fresh_view_methods_and_dkd_run_on_noisy_digits_with_curves(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from crembo.experiments.dnn import dnn_protocol, run_dnn
+
+    baselines = ("KD", "DKD", "KD-fresh", "CREMBO-fresh", "CREMBO-DKD-fresh")
+    p = dnn_protocol(
+        "digits-noisy",
+        folds=2,
+        max_rows=300,
+        max_epochs=2,
+        students=("mlp",),
+        baselines=baselines,
+        fresh_thresholds=(0.1, 0.5),
+    )
+    assert p.label_noise == 0.2
+    summary = run_dnn(p, tmp_path, device="cpu", progress=False)
+    rec = pd.read_csv(tmp_path / "records.csv").set_index(["fold", "method"])
+    for f in (0, 1):
+        assert rec.loc[(f, "mlp/CREMBO-fresh"), "threshold"] in (0.1, 0.5)
+        assert np.isnan(rec.loc[(f, "mlp/KD-fresh"), "threshold"])
+    curves = np.load(tmp_path / "curves" / "r000_f000.npy")
+    assert curves.shape == (len(p.methods), 2, 2)
+    k = p.methods.index("mlp/KD-fresh")
+    assert np.isnan(curves[p.methods.index("mlp/KD")]).all()  # KD is not a distiller's
+    assert ((curves[k, 0] >= 0) & (curves[k, 0] <= 1)).all() and curves[k, 1].sum() == 1
+    stored = json.loads((tmp_path / "summary.json").read_text())
+    assert set(stored["curves"]) == {f"mlp/{b}" for b in baselines if b != "KD"}
+    best = stored["crembo_minus_best"]["mlp/CREMBO-fresh"]
+    assert best["bar"] in {"mlp/KD", "mlp/DKD", "mlp/KD-fresh"}
+    assert best["crembo_better"] + best["ties"] + best["kd_better"] == 2
+    md = (tmp_path / "summary.md").read_text()
+    assert "the best bar" in md and "Held-out accuracy by epoch" in md
+    assert summary["dataset"]["name"] == "digits-noisy"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("label_noise", 1.0),
+        ("fresh_thresholds", (0.1, 2.0)),
+        ("dkd_beta", -1.0),
+        ("view_max_rotation", 400.0),
+        ("teacher_max_epochs", 0),
+    ],
+)
+def test_dnn_protocol_checks_the_issue_25_settings(field, value):
+    from crembo.experiments.dnn import dnn_protocol
+
+    with pytest.raises(
+        ValueError, match=field.split("_")[-1] if field.startswith("view") else field
+    ):
+        dnn_protocol("digits", **{field: value})
+
+
+def test_dnn_command_refuses_bad_fresh_thresholds(tmp_path):
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+
+    out = tmp_path / "run"
+    args = ["experiment", "dnn", "--fresh-thresholds", "0.1,abc", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "--fresh-thresholds" in result.output
+    assert not out.exists()

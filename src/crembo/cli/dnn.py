@@ -46,8 +46,10 @@ def dnn_command(
     baselines: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated methods (default BM,VT,KD,KD-aug,CREMBO); CREMBO-paper is "
-            "the paper's CREMBO (the figures of issue 4), CREMBO-refit its search refitted."
+            help="Comma-separated methods (default BM,VT,KD,KD-aug,DKD,CREMBO); CREMBO-paper is "
+            "the paper's CREMBO (the figures of issue 4), CREMBO-refit its search refitted; "
+            "KD-fresh, DKD-fresh, CREMBO-fresh, CREMBO-DKD-fresh train on fresh views with "
+            "the teacher online."
         ),
     ] = None,
     folds: Annotated[
@@ -77,6 +79,31 @@ def dnn_command(
     ] = None,
     max_epochs: Annotated[int | None, typer.Option(help="Epochs at most, per net.")] = None,
     patience: Annotated[int | None, typer.Option(help="Early-stopping patience.")] = None,
+    teacher_max_epochs: Annotated[
+        int | None, typer.Option(help="Epochs at most for the teacher (default: --max-epochs).")
+    ] = None,
+    teacher_patience: Annotated[
+        int | None, typer.Option(help="The teacher's patience (default: --patience).")
+    ] = None,
+    dkd_temperature: Annotated[float | None, typer.Option(help="DKD temperature τ (4).")] = None,
+    dkd_alpha: Annotated[float | None, typer.Option(help="DKD weight of TCKD (1).")] = None,
+    dkd_beta: Annotated[float | None, typer.Option(help="DKD weight of NCKD (8).")] = None,
+    fresh_thresholds: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated thresholds the *-fresh CREMBOs try (default 0.05,0.3); the "
+            "most accurate on the held-out real rows is kept."
+        ),
+    ] = None,
+    view_max_shift: Annotated[
+        int | None, typer.Option(help="Fresh views: largest shift in pixels (1).")
+    ] = None,
+    view_max_rotation: Annotated[
+        float | None, typer.Option(help="Fresh views: largest rotation in degrees (10).")
+    ] = None,
+    view_mixup: Annotated[
+        float | None, typer.Option(help="Fresh views: share of views mixed with another row (0.5).")
+    ] = None,
     max_rows: Annotated[
         int | None, typer.Option(help="Use only the first rows of the data (quick runs).")
     ] = None,
@@ -121,6 +148,17 @@ def dnn_command(
         "max_epochs": max_epochs,
         "patience": patience,
         "max_rows": max_rows,
+        "teacher_max_epochs": teacher_max_epochs,
+        "teacher_patience": teacher_patience,
+        "dkd_temperature": dkd_temperature,
+        "dkd_alpha": dkd_alpha,
+        "dkd_beta": dkd_beta,
+        "fresh_thresholds": None
+        if fresh_thresholds is None
+        else tuple(_number(v, "--fresh-thresholds") for v in fresh_thresholds.split(",")),
+        "view_max_shift": view_max_shift,
+        "view_max_rotation": view_max_rotation,
+        "view_mixup": view_mixup,
     }
     out = Path("runs") / f"dnn-{dataset.value}" if out is None else out
     protocol = dnn_protocol(dataset.value, **overrides)
@@ -136,3 +174,12 @@ def dnn_command(
     )
     typer.echo((out / "summary.md").read_text(encoding="utf-8"))
     typer.echo(f"{summary['units_done']}/{summary['units_total']} units done; results in {out}")
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CommandError(
+            f"{option}: expected numbers separated by commas; got {text!r}."
+        ) from None

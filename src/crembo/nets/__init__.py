@@ -8,6 +8,10 @@
   given a ``teacher``) with ``fits_allowed_labels = True``: the ``student`` of
   :class:`crembo.CREMBOClassifier` as it is.
 - :mod:`crembo.nets.augment`: teacher-labelled shifted copies and mixup rows.
+- :class:`TorchDistiller`: a student distilled from a teacher queried online, on fresh
+  views of every batch (:class:`FreshViews`: shifts, small rotations, mixup) or on the rows,
+  minimizing an objective of :mod:`crembo.nets.objectives`: KD, DKD (decoupled KD), or
+  either with CREMBO's allowed set taken from the teacher's belief on each view.
 - :class:`TorchClassifier`: BM / VT (cross-entropy) and KD (``loss="kd"``, τ and mix).
 - :mod:`crembo.nets.models`: TinyMLP, LeNet5, ConvNet, ResNet18, MobileNetV2.
 
@@ -33,24 +37,34 @@ measured and chose a ~100-line loop of our own instead, because skorch gets in t
 """
 
 from crembo.nets.belief import torch_belief, torch_logits
+from crembo.nets.distiller import TorchDistiller
 from crembo.nets.losses import (
     allowed_labels_loss,
     allowed_set_loss,
     cross_entropy_loss,
+    decoupled_kd_loss,
     distillation_loss,
     distilled_allowed_loss,
 )
 from crembo.nets.models import MODULES, build_module
+from crembo.nets.objectives import AllowedSetObjective, DKDObjective, KDObjective
 from crembo.nets.students import TorchAllowedLabelClassifier, TorchClassifier
+from crembo.nets.views import FreshViews
 
 __all__ = [
     "MODULES",
+    "AllowedSetObjective",
+    "DKDObjective",
+    "FreshViews",
+    "KDObjective",
+    "TorchDistiller",
     "TorchAllowedLabelClassifier",
     "TorchClassifier",
     "allowed_labels_loss",
     "allowed_set_loss",
     "build_module",
     "cross_entropy_loss",
+    "decoupled_kd_loss",
     "distillation_loss",
     "distilled_allowed_loss",
     "torch_belief",

@@ -107,3 +107,48 @@ def distilled_allowed_loss(
     """
     soft = _weighted_mean(soft_target_loss(logits, teacher_logits, temperature=temperature), weight)
     return alpha * soft + beta * ALLOWED_LOSSES[allowed](logits, Y, weight)
+
+
+def decoupled_kd_terms(logits, teacher_logits, y, *, temperature=4.0):
+    """Per row ``(TCKD, NCKD)`` of decoupled KD (Zhao et al., CVPR 2022), each scaled by τ².
+
+    With ``p = softmax(z / τ)`` for the student (``s``) and the teacher (``t``):
+
+    - TCKD, the target-class term: ``τ² · KL([p_t(y), 1 - p_t(y)] || [p_s(y), 1 - p_s(y)])``;
+    - NCKD, the non-target term: ``τ² · KL(p̂_t || p̂_s)``, ``p̂`` the softmax of ``z / τ`` over
+      the classes other than ``y``.
+
+    Computed from log-sum-exps (no ``log`` of a difference of probabilities), so a sure
+    teacher or student gives finite values.
+    """
+    tau = float(temperature)
+    zs, zt = logits / tau, teacher_logits / tau
+    target = F.one_hot(y, zs.shape[1]).bool()
+
+    def binary_and_rest(z):
+        lse = torch.logsumexp(z, dim=1)
+        log_target = z.gather(1, y[:, None])[:, 0] - lse
+        rest = z.masked_fill(target, float("-inf"))
+        log_others = torch.logsumexp(rest, dim=1) - lse  # log(1 - p(y))
+        return torch.stack([log_target, log_others], dim=1), F.log_softmax(rest, dim=1)
+
+    bs, ns = binary_and_rest(zs)
+    bt, nt = binary_and_rest(zt)
+    tckd = (bt.exp() * (bt - bs)).sum(dim=1)
+    # the target column is -inf in both: 0 · (-inf - -inf) would be NaN, so it is left out
+    nckd = torch.where(target, torch.zeros_like(nt), nt.exp() * (nt - ns)).sum(dim=1)
+    return tau**2 * tckd, tau**2 * nckd
+
+
+def decoupled_kd_loss(
+    logits, teacher_logits, y, *, temperature=4.0, alpha=1.0, beta=8.0, ce_weight=1.0, weight=None
+):
+    """DKD as published: ``ce_weight · CE(s, y) + alpha · TCKD + beta · NCKD``, weighted mean.
+
+    The published CIFAR setting is ``alpha = 1``, ``beta = 8``, ``τ = 4``, ``ce_weight = 1``
+    (its linear warm-up of the DKD term over the first 20 epochs is left out: our loops have
+    no epoch in the loss). See :func:`decoupled_kd_terms`.
+    """
+    tckd, nckd = decoupled_kd_terms(logits, teacher_logits, y, temperature=temperature)
+    ce = F.cross_entropy(logits, y, reduction="none")
+    return _weighted_mean(ce_weight * ce + alpha * tckd + beta * nckd, weight)

@@ -15,10 +15,10 @@ def load_image_data(protocol: DNNProtocol, cifar_dir=None):
     """``(X, y, test_rows or None, image_shape, info)`` for the protocol's data set."""
     from crembo.vision import load_cifar10, load_digits_images, load_digits_pooled
 
-    if protocol.dataset in ("digits", "digits4x4"):
-        if protocol.dataset == "digits":
+    if protocol.dataset in ("digits", "digits4x4", "digits-noisy"):
+        if protocol.dataset != "digits4x4":
             d = load_digits_images()
-            info = {"name": "digits", "source": "scikit-learn (bundled)"}
+            info = {"name": protocol.dataset, "source": "scikit-learn (bundled)"}
         else:
             d = load_digits_pooled(4)
             source = "scikit-learn digits (bundled), 2×2 average-pooled to 4×4"
@@ -59,3 +59,20 @@ def make_dnn_units(protocol: DNNProtocol, y, test_rows=None) -> list[Unit]:
         for f, (tr, _) in enumerate(splits):
             units.append(Unit(r, f, np.sort(rows[tr]), np.sort(test)))
     return units
+
+
+def noisy_labels(y, noise: float, seed: int) -> np.ndarray:
+    """``y`` with a ``noise`` share of the rows (drawn from ``seed``) given another class.
+
+    The new class is uniform among the other classes of ``y``; made once for the whole data
+    set, so a row has the same (noisy) label in every unit that trains on it. The experiment
+    trains on these labels and tests on the clean ones.
+    """
+    y = np.asarray(y)
+    if noise == 0:
+        return y.copy()
+    classes, idx = np.unique(y, return_inverse=True)
+    rng = np.random.RandomState(seed)
+    flip = rng.rand(y.size) < noise
+    shift = rng.randint(1, classes.size, size=y.size)  # never 0: always another class
+    return np.where(flip, classes[(idx + shift) % classes.size], y)

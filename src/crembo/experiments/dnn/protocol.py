@@ -9,14 +9,19 @@ from dataclasses import asdict, dataclass
 
 from crembo._validation import check_bool, check_fraction, check_ints, check_positive
 
-BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO", "CREMBO-paper", "CREMBO-refit")
-#: The methods run by default; CREMBO-paper (today's CREMBO, the figures of issue 4) and
-#: CREMBO-refit (its search, refitted) on demand: together they double the run's time.
-DEFAULT_BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO")
-CREMBO_VARIANTS = ("CREMBO", "CREMBO-paper", "CREMBO-refit")
+#: The methods trained by :class:`crembo.nets.TorchDistiller` with the teacher online:
+#: ``DKD`` on the rows, the others on fresh views of every batch (issue 25).
+DISTILLED = ("DKD", "KD-fresh", "DKD-fresh", "CREMBO-fresh", "CREMBO-DKD-fresh")
+BASELINES = ("BM", "VT", "KD", "KD-aug", "CREMBO", "CREMBO-paper", "CREMBO-refit", *DISTILLED)
+#: The methods run by default; CREMBO-paper (today's CREMBO, the figures of issue 4),
+#: CREMBO-refit (its search, refitted) and the fresh-view methods on demand.
+DEFAULT_BASELINES = ("BM", "VT", "KD", "KD-aug", "DKD", "CREMBO")
+CREMBO_VARIANTS = ("CREMBO", "CREMBO-paper", "CREMBO-refit", "CREMBO-fresh", "CREMBO-DKD-fresh")
+#: What a CREMBO is measured against: the best of these (by mean accuracy) per student.
+DISTILLATION_BARS = ("KD", "DKD", "KD-aug", "KD-fresh", "DKD-fresh")
 #: The allowed-label terms of the default CREMBO's student (``crembo_loss``).
 CREMBO_LOSSES = ("set", "bce")
-DATASETS = ("digits", "digits4x4", "cifar10")
+DATASETS = ("digits", "digits4x4", "digits-noisy", "cifar10")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,16 @@ class DNNProtocol:
     student_lr: float | None = None
     augment: bool = False
     max_rows: int | None = None
+    label_noise: float = 0.0
+    teacher_max_epochs: int | None = None
+    teacher_patience: int | None = None
+    dkd_temperature: float = 4.0
+    dkd_alpha: float = 1.0
+    dkd_beta: float = 8.0
+    view_max_shift: int = 1
+    view_max_rotation: float = 10.0
+    view_mixup: float = 0.5
+    fresh_thresholds: tuple = (0.05, 0.3)
 
     def __post_init__(self):
         from crembo.nets.models import MODULES  # torch is needed from here on
@@ -68,6 +83,7 @@ class DNNProtocol:
                 raise ValueError(f"nets must be among {sorted(MODULES)}; got {name!r}.")
         object.__setattr__(self, "students", tuple(self.students))
         object.__setattr__(self, "baselines", tuple(self.baselines))
+        object.__setattr__(self, "fresh_thresholds", tuple(self.fresh_thresholds))
         if not self.students:
             raise ValueError("students: give at least one student architecture.")
         bad = [b for b in self.baselines if b not in BASELINES]
@@ -88,6 +104,7 @@ class DNNProtocol:
                 "max_epochs": 1,
                 "patience": 1,
                 "batch_size": 1,
+                "view_max_shift": 0,
             },
         )
         for name in ("test_size", "validation_size"):
@@ -96,7 +113,7 @@ class DNNProtocol:
             raise ValueError(
                 f"crembo_loss must be one of {CREMBO_LOSSES}; got {self.crembo_loss!r}."
             )
-        for name in ("crembo_beta", "aug_mixup"):
+        for name in ("crembo_beta", "aug_mixup", "dkd_alpha", "dkd_beta", "view_max_rotation"):
             v = getattr(self, name)
             if isinstance(v, bool) or not (isinstance(v, numbers.Real) and v >= 0):
                 raise ValueError(f"{name} must be a number >= 0; got {v!r}.")
@@ -105,6 +122,7 @@ class DNNProtocol:
             "belief_temperature",
             "crembo_belief_temperature",
             "kd_temperature",
+            "dkd_temperature",
             "teacher_lr",
             "student_lr",
         ):
@@ -114,6 +132,22 @@ class DNNProtocol:
             raise ValueError(f"kd_alpha must be in [0, 1]; got {self.kd_alpha!r}.")
         if not 0 <= self.epsilon < 0.5:
             raise ValueError(f"epsilon must be in [0, 0.5); got {self.epsilon!r}.")
+        for name in ("teacher_max_epochs", "teacher_patience"):
+            if getattr(self, name) is not None:
+                check_ints(self, {name: 1})
+        v = self.label_noise
+        if isinstance(v, bool) or not (isinstance(v, numbers.Real) and 0 <= v < 1):
+            raise ValueError(f"label_noise must be a number in [0, 1); got {v!r}.")
+        t = self.fresh_thresholds
+        if not t or not all(isinstance(v, numbers.Real) and 0 <= v <= 1 for v in t):
+            raise ValueError(f"fresh_thresholds must be numbers in [0, 1]; got {list(t)!r}.")
+        self.views()  # the view settings' own checks
+
+    def views(self):
+        """The fresh views of the ``*-fresh`` methods (:class:`crembo.nets.FreshViews`)."""
+        from crembo.nets.views import FreshViews
+
+        return FreshViews(self.view_max_shift, self.view_max_rotation, self.view_mixup)
 
     @property
     def delta(self) -> int:
@@ -149,6 +183,7 @@ class DNNProtocol:
             experiment="dnn",
             students=list(self.students),
             baselines=list(self.baselines),
+            fresh_thresholds=list(self.fresh_thresholds),
             methods=list(self.methods),
             delta=self.delta,
             crembo_delta=self.crembo_delta,
@@ -169,6 +204,10 @@ IMAGE_SETTINGS = {
     # the same settings on the digits average-pooled to 4×4: a teacher that is less sure
     # (test accuracy 0.89, mean largest belief share 0.91 against 0.97 and 0.99 at 8×8)
     "digits4x4": {},
+    # the digits with 20 % of the training labels replaced by another class (seeded; test
+    # labels clean): a teacher fitted to them is unsure on its own training rows (mean
+    # largest share 0.73, a second choice above 0.05 on 68 % of them, on unit 0)
+    "digits-noisy": {"label_noise": 0.2},
     "cifar10": {
         "teacher": "resnet18",
         "students": ("lenet5", "mobilenetv2"),

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from crembo.experiments.dnn.data import load_image_data, make_dnn_units
+from crembo.experiments.dnn.data import load_image_data, make_dnn_units, noisy_labels
 from crembo.experiments.dnn.protocol import DNNProtocol
 from crembo.experiments.dnn.summary import dnn_markdown, summarize_dnn
 from crembo.experiments.dnn.unit import run_dnn_unit
@@ -14,15 +14,15 @@ from crembo.experiments.engine import Experiment, Tick, UnitResult, run
 from crembo.experiments.store import RunStore, data_fingerprint
 
 
-def _run_dnn_unit(unit, *, X, y, protocol, image_shape, device, threads) -> UnitResult:
+def _run_dnn_unit(unit, *, X, y, y_train, protocol, image_shape, device, threads) -> UnitResult:
     """The engine's unit function: :func:`run_dnn_unit` with ``threads`` torch threads."""
     import torch
 
     # tiny nets on shared cores: one thread each is fastest (2 threads ran ~10× slower
     # under load); joblib runs units in parallel instead
     torch.set_num_threads(threads)
-    rows, preds = run_dnn_unit(X, y, unit, protocol, image_shape, device)
-    return UnitResult(rows, {"predictions": preds})
+    rows, preds, curves = run_dnn_unit(X, y, unit, protocol, image_shape, device, y_train)
+    return UnitResult(rows, {"predictions": preds, "curves": curves})
 
 
 def run_dnn(
@@ -65,6 +65,7 @@ def run_dnn(
             _run_dnn_unit,
             X=X,
             y=y_idx,
+            y_train=noisy_labels(y_idx, protocol.label_noise, protocol.seed),
             protocol=protocol,
             image_shape=shape,
             device=device,
@@ -75,7 +76,7 @@ def run_dnn(
         ),
         markdown=dnn_markdown,
     )
-    store = RunStore(out, settings, artifacts=("predictions",))
+    store = RunStore(out, settings, artifacts=("predictions", "curves"))
     ticks = partial(_print_tick, protocol.dataset) if progress else False
     return run(experiment, store, n_jobs=n_jobs, max_units=max_units, progress=ticks)
 

@@ -8,15 +8,19 @@ import warnings
 import numpy as np
 
 from crembo.depth import clip_belief
-from crembo.experiments.dnn.protocol import DNNProtocol
+from crembo.experiments.dnn.protocol import DISTILLED, DNNProtocol
 from crembo.experiments.protocol import Unit, unit_seed
 from crembo.experiments.store import STATUS_OK
 
 
-def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="auto"):
+def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="auto", y_train=None):
     """Train the teacher and every student of one unit.
 
-    Returns ``(rows, predictions (n_methods, n_test))`` with rows in the records schema.
+    ``y_train`` (default ``y``): the labels the nets train on (the noisy ones of
+    ``digits-noisy``); the test rows are scored against ``y``. Returns ``(rows, predictions
+    (n_methods, n_test), curves (n_methods, 2, max_epochs))`` with rows in the records
+    schema; a curve is the held-out accuracy per epoch of a :data:`DISTILLED` method's
+    student (row 0) and a 1 at the epoch kept (row 1), NaN for the other methods.
     """
     from crembo import CREMBOClassifier
     from crembo.nets import TorchAllowedLabelClassifier, TorchClassifier, torch_logits
@@ -24,7 +28,8 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
     from crembo.selection import HoldOut
 
     seed = unit_seed(protocol.seed, unit.repeat, unit.fold)
-    Xtr, ytr, Xte, yte = X[unit.train], y[unit.train], X[unit.test], y[unit.test]
+    y_train = y if y_train is None else y_train
+    Xtr, ytr, Xte, yte = X[unit.train], y_train[unit.train], X[unit.test], y[unit.test]
     common = {
         "input_shape": tuple(image_shape),
         "max_epochs": protocol.max_epochs,
@@ -34,7 +39,7 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
         "device": device,
         "random_state": seed,
     }
-    rows, preds = [], []
+    rows, preds, curves = [], [], []
 
     def record(name, model, seconds, pred_test, extra=None):
         pred_train = _labels(model, Xtr, classes)
@@ -58,9 +63,15 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
             }
         )
         preds.append(pred_test)
+        curves.append(_curve(model, protocol.max_epochs))
 
     t0 = time.perf_counter()
-    teacher = TorchClassifier(protocol.teacher, lr=protocol.teacher_lr, **common).fit(Xtr, ytr)
+    schedule = {
+        "max_epochs": protocol.teacher_max_epochs or protocol.max_epochs,
+        "patience": protocol.teacher_patience or protocol.patience,
+    }
+    teacher_kw = {**common, **schedule, "lr": protocol.teacher_lr}
+    teacher = TorchClassifier(protocol.teacher, **teacher_kw).fit(Xtr, ytr)
     seconds = time.perf_counter() - t0
     classes = teacher.classes_
     logits = torch_logits(teacher.module_, Xtr)
@@ -93,6 +104,8 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
                     "memo_threshold": float(model.memo_threshold_),
                 }
                 t0 -= aug_seconds
+            elif b in DISTILLED:
+                model, extra = _distilled(b, protocol, s, kw, teacher, Xtr, ytr)
             elif b == "BM":
                 model = TorchClassifier(s, **kw).fit(Xtr, ytr)
             elif b == "VT":
@@ -131,7 +144,63 @@ def run_dnn_unit(X, y, unit: Unit, protocol: DNNProtocol, image_shape, device="a
             paper = b in ("CREMBO-paper", "CREMBO-refit")
             seconds = time.perf_counter() - t0 + (crembo_seconds if paper else 0)
             record(f"{s}/{b}", model, seconds, _labels(model, Xte, classes), extra)
-    return rows, np.asarray(preds)
+    return rows, np.asarray(preds), np.asarray(curves)
+
+
+def _curve(model, max_epochs):
+    """Held-out accuracy per epoch and the epoch kept (a :class:`TorchDistiller`'s), else NaN."""
+    out = np.full((2, max_epochs), np.nan)
+    history = getattr(model, "history_", None)
+    if not history or "val_accuracy" not in history[0]:
+        return out
+    out[0, : len(history)] = [h["val_accuracy"] for h in history]
+    out[1, : len(history)] = 0.0
+    if model.best_epoch_ is not None:
+        out[1, model.best_epoch_] = 1.0
+    return out
+
+
+def _distilled(method, protocol, student, kw, teacher, Xtr, ytr):
+    """A :data:`DISTILLED` method's student and its record's extra columns.
+
+    ``DKD``: decoupled KD on the rows; ``KD-fresh`` / ``DKD-fresh``: KD / DKD on fresh views
+    with the teacher online; ``CREMBO-fresh`` / ``CREMBO-DKD-fresh``: their teacher term plus
+    the allowed set of the teacher's belief on each view (in the place of the label term,
+    with its weight), one student per threshold of ``fresh_thresholds``, the threshold kept
+    whose student is most accurate on the held-out real rows (ties: the first). Every student
+    holds out the same rows (the unit's seed), on which its epoch is chosen too.
+    """
+    from crembo.nets import AllowedSetObjective, DKDObjective, KDObjective, TorchDistiller
+
+    kd = KDObjective(protocol.kd_temperature, protocol.kd_alpha)
+    dkd = DKDObjective(protocol.dkd_temperature, protocol.dkd_alpha, protocol.dkd_beta)
+    base = dkd if "DKD" in method else kd
+    views = None if method == "DKD" else protocol.views()
+    net_kw = {k: v for k, v in kw.items() if k != "augment"}
+
+    def fit(objective):
+        net = TorchDistiller(student, teacher=teacher.module_, objective=objective, views=views)
+        return net.set_params(**net_kw).fit(Xtr, ytr)
+
+    if not method.startswith("CREMBO"):
+        return fit(base), None
+    best, best_score, best_theta = None, None, None
+    for theta in protocol.fresh_thresholds:
+        objective = AllowedSetObjective(
+            base,
+            theta,
+            belief_temperature=protocol.crembo_belief_temperature,
+            epsilon=protocol.epsilon,
+        )
+        model = fit(objective)
+        score = (
+            model.history_[model.best_epoch_]["val_accuracy"]
+            if model.best_epoch_ is not None
+            else -1.0
+        )
+        if best is None or score > best_score:
+            best, best_score, best_theta = model, score, theta
+    return best, {"threshold": float(best_theta)}
 
 
 def _teacher_rows(protocol, Xtr, ytr, logits, teacher, image_shape, seed):
