@@ -155,3 +155,24 @@ PY_CASES = {
 @pytest.mark.parametrize("case", list(PY_CASES.values()), ids=list(PY_CASES))
 def test_python_entry_points(case, tmp_path):
     check_case(case, None, tmp_path)  # these cases read no input file
+
+
+def test_vote_shares_in_blocks_are_the_votes_counted_at_once(monkeypatch):
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import BaggingClassifier, RandomForestClassifier
+
+    import crembo.belief as belief_module
+
+    X, y = make_classification(3000, 8, n_informative=5, n_classes=4, random_state=0)
+    forest = RandomForestClassifier(8, max_depth=5, random_state=0).fit(X, y)
+    bagging = BaggingClassifier(n_estimators=5, max_features=0.5, random_state=0).fit(X, y)
+    for teacher in (forest, bagging):
+        at_once = belief_module.votes_to_belief(
+            belief_module.member_votes(teacher, X), len(teacher.classes_)
+        )
+        monkeypatch.setattr(belief_module, "VOTE_BLOCK_ROWS", 700)  # 5 blocks, the last short
+        for n_jobs in (None, 2):
+            blocks = belief_module.vote_shares(teacher, X, n_jobs=n_jobs)
+            np.testing.assert_array_equal(blocks, at_once)
+            np.testing.assert_array_equal(belief_from(teacher, X, n_jobs=n_jobs), at_once)
+        monkeypatch.undo()
