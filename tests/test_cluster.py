@@ -85,3 +85,57 @@ def test_process_workers_give_the_local_result(iris):
     with local_cluster(processes=True) as cluster, dask_backend(distributed.Client(cluster)):
         remote = fit(iris)
     assert_same_model(local, remote, iris[0])
+
+
+# --- fit_on_dask: the belief and the sample made where the partitions are ---------------------
+
+da = pytest.importorskip("dask.array")
+
+from crembo.cluster import fit_on_dask  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        3000, 6, n_informative=4, n_redundant=0, n_classes=3, n_clusters_per_class=1,
+        random_state=0,
+    )  # fmt: skip
+    teacher = RandomForestClassifier(20, max_depth=6, random_state=0).fit(X[:1000], y[:1000])
+    return X, y, teacher
+
+
+def test_fit_on_dask_predicts_like_the_local_fit(client, blobs):
+    X, y, teacher = blobs
+    local = CREMBOClassifier(teacher, random_state=0).fit(X, y)
+    Xd, yd = da.from_array(X, chunks=(750, 6)), da.from_array(y, chunks=750)
+    remote = fit_on_dask(CREMBOClassifier(teacher, random_state=0), Xd, yd)
+    assert remote.n_rows_seen_ == remote.n_rows_sampled_ == 3000  # max_rows above n: all rows
+    assert remote.augment is None  # the user's parameters are left as they were
+    # the synthetic rows differ (neighbours within a partition), the model hardly
+    agree = np.mean(remote.predict(X) == local.predict(X))
+    assert agree > 0.9, agree
+    assert abs(remote.score(X, y) - local.score(X, y)) < 0.03
+
+
+def test_fit_on_dask_samples_max_rows_in_all(client, blobs):
+    X, y, teacher = blobs
+    Xd, yd = da.from_array(X, chunks=(500, 6)), da.from_array(y, chunks=500)
+    model = fit_on_dask(CREMBOClassifier(teacher, random_state=0), Xd, yd, max_rows=1200)
+    assert model.n_rows_seen_ == 3000
+    assert 1000 < model.n_rows_sampled_ < 1400  # each partition keeps 40 % of its rows
+    assert model.score(X, y) > 0.5
+
+
+def test_fit_on_dask_refuses_what_it_cannot_use(blobs):
+    X, y, teacher = blobs
+    Xd, yd = da.from_array(X, chunks=500), da.from_array(y, chunks=500)
+    with pytest.raises(TypeError, match="dask arrays"):
+        fit_on_dask(CREMBOClassifier(teacher), X, y)
+    with pytest.raises(ValueError, match="teacher must be a fitted"):
+        fit_on_dask(CREMBOClassifier(RandomForestClassifier()), Xd, yd)
+    with pytest.raises(ValueError, match="same known number of rows"):
+        fit_on_dask(CREMBOClassifier(teacher), Xd, yd[:-1])
+    with pytest.raises(ValueError, match="max_rows"):
+        fit_on_dask(CREMBOClassifier(teacher), Xd, yd, max_rows=0)
