@@ -122,6 +122,19 @@ class AllowedLabelOracle:
             learner = clone(learner)
         return learner.fit(self.sample.X, Y, sample_weight=self.sample.weight)
 
+    def fit_all(self, threshold):
+        """The final student, on every row of the sample: :meth:`fit`, or for a large sample
+        (above ``HISTOGRAM_ROWS``), a plain tree student and no missing values, the same
+        tree grown on binned features (:mod:`crembo.students.histogram`), in linear time."""
+        from crembo.students.histogram import HISTOGRAM_ROWS, binned_student
+
+        s = self.sample
+        params = self._tree_params() if s.n_rows > HISTOGRAM_ROWS else None
+        if params is None or batched_learner() is None or np.isnan(s.X).any():
+            return self.fit(threshold)
+        self.n_fits += 1
+        return binned_student(self.learner, s.X, s.belief, threshold, params, s.weight)
+
     def depth(self, student) -> float:
         d = self.sample.belief[np.arange(self.sample.X.shape[0]), student.predict(self.sample.X)]
         return depth_statistic(d, self.alpha)

@@ -367,7 +367,9 @@ class KFoldOneSE(Selection):
         lam = float(grid[lam_pick])
         student = result.student
         if pick != 0 or lam != 0 or sub is not None or student is None:
-            student = problem.oracle_for(None, lam).fit(threshold)
+            final = problem.oracle_for(None, lam)
+            # on every row: an oracle may grow a large sample's tree on binned features
+            student = getattr(final, "fit_all", final.fit)(threshold)
             n_fits += 1
         table = {
             "threshold": problem.thresholds[idx].astype(float),

@@ -111,12 +111,18 @@ def _as_classifier(clf, reg, Y):
             "values": np.stack([1.0 - p1, p1], axis=2),
         },
     )
-    classes = np.array([0, 1], dtype=Y.dtype)
-    clf.n_features_in_ = reg.n_features_in_
     if hasattr(reg, "feature_names_in_"):
         clf.feature_names_in_ = reg.feature_names_in_
+    return as_fitted_binary_tree(clf, tree, reg.n_features_in_, reg.max_features_, Y.dtype)
+
+
+def as_fitted_binary_tree(clf, tree, n_features, max_features, dtype):
+    """``clf`` (a ``DecisionTreeClassifier``) fitted: ``tree`` with 0/1 classes per output."""
+    n_outputs = int(tree.n_outputs)
+    classes = np.array([0, 1], dtype=dtype)
+    clf.n_features_in_ = n_features
     clf.n_outputs_ = n_outputs
-    clf.max_features_ = reg.max_features_
+    clf.max_features_ = max_features
     if n_outputs == 1:
         clf.classes_, clf.n_classes_ = classes, 2
     else:
