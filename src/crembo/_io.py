@@ -59,6 +59,10 @@ def check_destination(path, name: str | None = None) -> os.stat_result | None:
     """
     path = Path(path)
     what = f"{name} {path}" if name else str(path)
+    if not path.parent.exists():
+        raise FileNotFoundError(f"folder {path.parent} does not exist (for {what}).")
+    if not path.parent.is_dir():
+        raise ValueError(f"{what}: {path.parent} is a file, not a folder.")
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -78,10 +82,6 @@ def check_destination(path, name: str | None = None) -> os.stat_result | None:
                 f"{what} is not a regular file (a FIFO, device or socket); crembo writes "
                 "regular files only: give a file path."
             )
-    if not path.parent.exists():
-        raise FileNotFoundError(f"folder {path.parent} does not exist (for {what}).")
-    if not path.parent.is_dir():
-        raise ValueError(f"{what}: {path.parent} is a file, not a folder.")
     return st
 
 
