@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from crembo._escape import markdown, terminal
 from crembo.metrics import pairwise_agreement
 from crembo.students.tree import tree_view, uniform_subtrees
 from crembo.tables import markdown_table, rich_table
@@ -183,7 +184,7 @@ def evaluation_sentences(evaluation) -> dict:
 
 def print_evaluation(console, evaluation) -> None:
     """The evaluation on a rich console: tables and their explanations."""
-    text = evaluation_sentences(evaluation)
+    text = {k: terminal(v) for k, v in evaluation_sentences(evaluation).items()}
     if "none" in text:
         console.print(text["none"])
         return
@@ -200,7 +201,7 @@ def print_evaluation(console, evaluation) -> None:
 
 def evaluation_markdown(evaluation) -> str:
     """The evaluation as report.md sections."""
-    text = evaluation_sentences(evaluation)
+    text = {k: markdown(v) for k, v in evaluation_sentences(evaluation).items()}
     if "none" in text:
         return "## Evaluation\n\n" + text["none"]
     parts = [

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from crembo._escape import markdown_code, plot_text, visible
 from crembo._io import atomic_path
 from crembo.depth import pointwise_depth
 from crembo.evaluation import evaluation_markdown
@@ -140,9 +141,11 @@ def plot_student_tree(model, path, feature_names=None, class_names=None) -> Path
     rules_same = uniform_subtrees(view)
     n_feat = getattr(model, "n_features_in_", int(view.feature.max()) + 1)
     features = (
-        list(feature_names) if feature_names is not None else [f"x[{i}]" for i in range(n_feat)]
+        [plot_text(n) for n in feature_names]
+        if feature_names is not None
+        else [f"x[{i}]" for i in range(n_feat)]
     )
-    classes = class_labels(model, view, class_names)
+    classes = [plot_text(c) for c in class_labels(model, view, class_names)]
     pos, edges, nodes = _layout(view, rules_same)
     n_leaves = sum(1 for n in nodes if rules_same[n])
     depth = max(-y for _, y in pos.values()) if pos else 0
@@ -204,6 +207,12 @@ def _layout(view, stop):
 
     place(0, 0)  # depth-limited students: recursion depth is the tree depth
     return pos, edges, order
+
+
+def _shown(feature_names, class_names):
+    """Names with their control characters visible: a name stays on its line of the rules."""
+    return tuple(None if names is None else [visible(n) for n in names]
+                 for names in (feature_names, class_names))  # fmt: skip
 
 
 def write_report(
@@ -291,9 +300,8 @@ def write_report(
             "## The student tree\n\nEach leaf predicts the class with the highest "
             "probability of being allowed (argmax of P(allowed)); subtrees whose leaves all "
             "predict one class are shown as one leaf.\n\n"
-            f"![student tree]({TREE_PLOT})\n\n```text\n"
-            + rules(model, feature_names, class_names, X=X, y=y)
-            + "\n```",
+            f"![student tree]({TREE_PLOT})\n\n"
+            + markdown_code(rules(model, *_shown(feature_names, class_names), X=X, y=y)),
         ]
     )
     report = out / REPORT

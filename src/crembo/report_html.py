@@ -21,6 +21,9 @@ from crembo._io import atomic_write_text
 
 HTML_REPORT = "report.html"
 
+#: A markdown backslash escape of an ASCII punctuation character, and its stand-in.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_HELD = re.compile("[\U000f0021-\U000f007e]")
 #: Figures a page may embed, by suffix.
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^()\s]+)\)")
@@ -103,7 +106,11 @@ def _blocks(lines: list[str], folder: Path | None):
         if not line.strip():
             i += 1
         elif line.startswith("```"):
-            end = next((j for j in range(i + 1, n) if lines[j].startswith("```")), n)
+            # closed by a fence at least as long as the opening one (CommonMark): crembo
+            # opens with more backticks than any run inside (crembo._escape.markdown_code)
+            fence = re.match("`+", line).group()
+            close = re.compile(re.escape(fence) + "`*\\s*")
+            end = next((j for j in range(i + 1, n) if close.fullmatch(lines[j])), n)
             code = html.escape("\n".join(lines[i + 1 : end]))
             yield f"<pre><code>{code}</code></pre>"
             i = end + 1
@@ -203,13 +210,18 @@ def _figure(alt: str, name: str, folder: Path | None) -> str:
 
 
 def _inline(text: str) -> str:
-    """Escaped text with ``code`` and **bold** spans."""
-    parts = re.split(r"(`[^`]+`)", text)
+    """Escaped text with ``code`` and **bold** spans; markdown's backslash escapes and
+    entities (what :func:`crembo._escape.markdown` writes for names) show as their
+    characters, never as markup."""
+    parts = re.split(r"(?<!\\)(`[^`]+`)", text)
     out = []
     for part in parts:
         if len(part) > 2 and part.startswith("`") and part.endswith("`"):
             out.append(f"<code>{html.escape(part[1:-1])}</code>")
         else:
-            escaped = html.escape(part)
-            out.append(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped))
+            # an escaped character is held in a private-use stand-in while bold is found
+            held = _ESCAPED.sub(lambda m: chr(0xF0000 + ord(m.group(1))), part)
+            escaped = html.escape(html.unescape(held))
+            bold = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+            out.append(_HELD.sub(lambda m: html.escape(chr(ord(m.group()) - 0xF0000)), bold))
     return "".join(out)

@@ -8,28 +8,32 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from rich.table import Table
 
+from crembo._escape import markdown, terminal
+
 __all__ = ["format_size", "markdown_table", "rich_table"]
 
 
 def rich_table(rows: Sequence[Mapping], title: str | None = None, *, digits: int = 3) -> Table:
-    """A rich table with one column per key of the first row; floats rounded."""
+    """A rich table with one column per key of the first row; floats rounded; keys and
+    cells shown as written (markup escaped, control characters visible)."""
     table = Table(title=title, title_justify="left")
     if not rows:
         return table
     for i, key in enumerate(rows[0]):
-        table.add_column(str(key), justify="left" if i == 0 else "right")
+        table.add_column(terminal(key), justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*(_fmt(v, digits) for v in row.values()))
+        table.add_row(*(terminal(_fmt(v, digits)) for v in row.values()))
     return table
 
 
 def markdown_table(rows: Sequence[Mapping], *, digits: int = 3) -> str:
-    """The same rows as a GitHub markdown table."""
+    """The same rows as a GitHub markdown table, keys and cells escaped as literal text (a
+    name can neither break the table nor become markup, HTML or a link)."""
     if not rows:
         return ""
     keys = list(rows[0])
-    lines = ["| " + " | ".join(map(str, keys)) + " |", "|" + " --- |" * len(keys)]
-    lines += ["| " + " | ".join(_fmt(r[k], digits) for k in keys) + " |" for r in rows]
+    lines = ["| " + " | ".join(markdown(k) for k in keys) + " |", "|" + " --- |" * len(keys)]
+    lines += ["| " + " | ".join(markdown(_fmt(r[k], digits)) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
 
 

@@ -131,6 +131,7 @@ def compress(
     """
     import numpy as np
 
+    from crembo._escape import terminal, visible
     from crembo.evaluation import print_evaluation
     from crembo.stability import stability_note
     from crembo.students.tree import rules, tree_leaves
@@ -198,19 +199,20 @@ def compress(
             bars.remove_task(task)
     console = output.console()
     console.print(
-        f"CREMBO on {data} ({ds.X.shape[0]} rows, {ds.X.shape[1]} features, {len(classes)} "
-        f"classes): MEMO θ* = {model.memo_threshold_:.3f}, chosen θ = {model.threshold_:.3f}, "
+        f"CREMBO on {terminal(data)} ({ds.X.shape[0]} rows, {ds.X.shape[1]} features, "
+        f"{len(classes)} classes): MEMO θ* = {model.memo_threshold_:.3f}, chosen θ = {model.threshold_:.3f}, "
         f"measured depth = {model.depth_:.3f}, {tree_leaves(model)} leaves; "
         + stability_note(model)
         + "."
     )
     print_evaluation(console, evaluation)
     console.print("\n[bold]The student's rules[/bold] (fitted on all rows):")
-    text = rules(model, ds.feature_names, classes, X=ds.X, y=ds.y)
+    shown = ([visible(n) for n in ds.feature_names], [visible(c) for c in classes])
+    text = rules(model, *shown, X=ds.X, y=ds.y)
     console.print(text, markup=False, soft_wrap=True)
     console.print(
-        f"\nmodel saved to {out} ({_size_note(sizes, student_only)})"
-        + (f"; report in {report}" if report else "")
+        f"\nmodel saved to {terminal(out)} ({_size_note(sizes, student_only)})"
+        + (f"; report in {terminal(report)}" if report else "")
     )
     console.print(f"done in {time.perf_counter() - start:.1f} s")
 

@@ -83,14 +83,22 @@ def one_error_path():
 
 
 def _refuse(message: str, hint: str = ""):
-    typer.echo(f"error: {' '.join(message.split())}{hint}", err=True)
+    typer.echo(f"error: {_line(message)}{hint}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _line(message) -> str:
+    """One line: whitespace runs as one space, control characters (ESC sequences of a column
+    or file name) shown as escapes instead of reaching the terminal."""
+    from crembo._escape import visible
+
+    return visible(" ".join(str(message).split()))
 
 
 @contextlib.contextmanager
 def _warnings_as_lines():
     def show(message, category, filename, lineno, file=None, line=None):
-        typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
+        typer.echo(f"warning: {_line(message)}", err=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show

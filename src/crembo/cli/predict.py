@@ -65,6 +65,7 @@ def predict(
     import pandas as pd
 
     from crembo import persist
+    from crembo._escape import csv_safe, visible
     from crembo._io import atomic_path, check_destination
     from crembo._model_checks import n_features
 
@@ -97,7 +98,11 @@ def predict(
         classes = getattr(estimator, "classes_", meta.get("classes"))
         for k, c in enumerate(classes):
             frame[f"proba_{c}"] = P[:, k]
+    frame = csv_safe(frame)  # no cell a spreadsheet would run as a formula
     if out is None:
+        if sys.stdout.isatty():  # labels with ESC sequences are shown, not run
+            frame = frame.map(lambda v: visible(v) if isinstance(v, str) else v)
+            frame.columns = [visible(c) for c in frame.columns]
         frame.to_csv(sys.stdout, index=False)
         sys.stdout.flush()  # a closed pipe shows here, inside the command, not at exit
     else:
