@@ -114,7 +114,7 @@ def test_sep_and_encoding(tmp_path):
     assert data.categories == {"ville": ["Besançon", "Orléans"]}
     with pytest.raises(ValueError, match="encoding: unknown text encoding 'klingon'"):
         load_csv(path, "label", sep=";", encoding="klingon")
-    with pytest.raises(ValueError, match="sep: expected a non-empty string"):
+    with pytest.raises(ValueError, match="sep: expected one character"):
         load_csv(path, "label", sep="")
 
 
@@ -146,3 +146,71 @@ def test_load_csv_errors(tmp_path):
     bad.write_bytes(b"")
     with pytest.raises(ValueError, match="bad.csv"):
         load_csv(bad, "y")
+
+
+# ------------------------------------------------- issue 24: options and sizes are bounded
+
+
+@pytest.mark.parametrize("sep", ["(a+)+$", ";;", '"', "\n", 7])
+def test_sep_is_one_literal_character(tmp_path, sep):
+    path = tmp_path / "d.csv"
+    _frame().to_csv(path, index=False)
+    with pytest.raises(ValueError, match="sep: expected one character"):
+        load_csv(path, "label", sep=sep)
+
+
+def test_tab_spelled_out(tmp_path):
+    path = tmp_path / "d.tsv"
+    _frame().to_csv(path, index=False, sep="\t")
+    for sep in ("\t", "\\t", "tab"):
+        assert load_csv(path, "label", sep=sep).X.shape == (30, 4)
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "zlib_codec", "base64", "idna", "x" * 1000])
+def test_encoding_is_a_text_encoding(tmp_path, encoding):
+    path = tmp_path / "d.csv"
+    _frame().to_csv(path, index=False)
+    with pytest.raises(ValueError, match="encoding: unknown text encoding"):
+        read_csv_frame(path, encoding=encoding)
+
+
+def test_hole11_near_unique_text_is_an_identifier(tmp_path):
+    """Unique in every row but one blank cell: still an identifier, not an N x N one-hot."""
+    df = _frame(n=400)
+    names = [f"person {i}" for i in range(len(df))]
+    names[5] = None
+    df.insert(0, "name", names)
+    data, caught = _load(df, tmp_path / "d.csv")
+    assert "name" not in data.columns and data.X.shape == (400, 4)
+    assert len(caught) == 1 and "almost every row" in caught[0]
+    with pytest.raises(ValueError, match="column 'name' holds 399 different texts; at most 256"):
+        _load(df, tmp_path / "d.csv", keep=["name"])
+
+
+def test_hole11_one_hot_width_is_bounded_before_encoding(tmp_path, monkeypatch):
+    import crembo.csv_files
+
+    df = _frame(n=400)
+    rng = np.random.RandomState(0)
+    for k in range(3):  # three columns of 200 values, each repeated twice: not identifiers
+        df[f"code{k}"] = [f"c{v}" for v in rng.permutation(np.repeat(np.arange(200), 2))]
+    monkeypatch.setattr(crembo.csv_files, "MAX_ONEHOT_COLUMNS", 500)
+    with pytest.raises(ValueError, match="one-hot encoded into 603 columns; at most 500"):
+        _load(df, tmp_path / "d.csv")
+    data, _ = _load(df.drop(columns=["code2"]), tmp_path / "d.csv")
+    assert data.X.shape == (400, 1 + 3 + 400)
+
+
+@pytest.mark.parametrize("n_rows, n_classes", [(600, 600), (600, 301), (10_000, 101)])
+def test_hole12_target_with_too_many_classes(tmp_path, n_rows, n_classes):
+    df = pd.DataFrame({"x": np.arange(n_rows) % 7, "label": np.arange(n_rows) % n_classes})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(ValueError, match=f"holds {n_classes} classes in {n_rows} rows"):
+        load_csv(path, "label")
+
+
+def test_classes_up_to_the_limit_load(tmp_path):
+    df = pd.DataFrame({"x": np.arange(600) % 7, "label": np.arange(600) % 100})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    assert np.unique(load_csv(tmp_path / "d.csv", "label").y).size == 100

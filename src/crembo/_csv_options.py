@@ -16,6 +16,10 @@ import functools
 #: Most indicator columns a one-hot encoding may make, all columns together (each is a float
 #: per row in memory; a text column with a new value per row would make N×N of them).
 MAX_ONEHOT_COLUMNS = 10_000
+#: Most different values of one one-hot encoded text column. The encoding's memory is rows
+#: times values; a bound per column keeps it a fixed multiple of the file's size (each cell
+#: of the column takes at least two bytes of the file).
+MAX_CATEGORIES = 256
 #: Characters that cannot separate fields: quotes and line ends.
 _NOT_SEPARATORS = frozenset('"\n\r')
 #: The two-character spellings of a tab a shell passes through unchanged.

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crembo._csv_options import MAX_CATEGORIES, MAX_ONEHOT_COLUMNS, check_encoding, check_sep
+
 __all__ = [
     "NA_VALUES",
     "ColumnWarning",
@@ -27,6 +29,12 @@ __all__ = [
     "read_csv_frame",
 ]
 
+#: A text column with at least this share of different values among its filled cells looks
+#: like a row identifier (left out with a warning unless kept).
+NEAR_UNIQUE = 0.9
+#: Most classes of a target (a depth-d tree predicts at most 2^d of them anyway); also at
+#: most one class per two rows on average.
+MAX_CLASSES = 100
 #: Values read as missing in the UCI files (and by default in :func:`load_csv`).
 NA_VALUES = ("?", "")
 
@@ -82,9 +90,12 @@ def load_csv(
     Non-numeric feature columns are one-hot encoded into 0/1 columns named ``col=value``; a
     missing value in such a column gives ``NaN`` in all of its indicator columns, so it is
     imputed like any other missing value. A header that names a column twice is refused.
-    Columns that look like row identifiers (a different text in every row, or consecutive
-    integers such as ``rownames`` or ``Unnamed: 0``) are left out with a warning unless named
-    in ``keep`` or ``features``.
+    Columns that look like row identifiers (a different text in almost every row, or
+    consecutive integers such as ``rownames`` or ``Unnamed: 0``) are left out with a warning
+    unless named in ``keep`` or ``features``. Refused before anything is encoded: a target of
+    more than :data:`MAX_CLASSES` classes or more than one class per two rows, a text column of
+    more than ``MAX_CATEGORIES`` (256) values, text columns of more than
+    ``MAX_ONEHOT_COLUMNS`` (10,000) values together (:mod:`crembo._csv_options`).
 
     Parameters
     ----------
@@ -92,6 +103,7 @@ def load_csv(
     target : str
         Name of the label column. Rows without a label are refused.
     sep : str, default=","
+        One character (``"\\t"`` or ``"tab"`` spell a tab), never a pattern.
     na_values : sequence of str, default=("?", "")
         Strings read as missing.
     name : str, default=None
@@ -131,9 +143,11 @@ def load_csv(
             f"target: column {target!r} of {str(path)!r} is missing in {rows.size} row(s) "
             f"(first data row {rows[0] + 1}); drop or label them first."
         )
+    _refuse_many_classes(df[target], target, path)
     columns = _feature_columns(df, target, path, drop, features, keep)
     if not columns:
         raise ValueError(f"data file {str(path)!r} has no feature column besides {target!r}.")
+    _refuse_wide_encoding(df[columns], path)
     X, names, categories, _ = _one_hot(df[columns])
     inf = np.isinf(X)
     if inf.any():  # missing values are imputed; an infinite one is a mistake: say where
@@ -156,16 +170,9 @@ def read_csv_frame(path, *, sep=",", na_values=NA_VALUES, encoding=None, dtype=N
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist.")
-    if not isinstance(sep, str) or not sep:
-        raise ValueError(f"sep: expected a non-empty string such as ',' or ';'; got {sep!r}.")
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ValueError(
-                f"encoding: unknown text encoding {encoding!r}; try utf-8, latin-1 or cp1252."
-            ) from None
-    read = {"sep": sep, "encoding": encoding}
+    # one literal character (pandas reads a longer sep as a regular expression) and a text
+    # encoding from the standard library's list (not a transform such as rot13)
+    read = {"sep": check_sep(sep), "encoding": check_encoding(encoding)}
     try:
         header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **read)
         _refuse_duplicate_columns([str(c) for c in header.iloc[0]] if len(header) else [], path)
@@ -250,10 +257,22 @@ def _names_arg(names, arg) -> list[str]:
 def _id_like(column: pd.Series, name) -> str | None:
     """Why ``column`` looks like a row identifier, or None."""
     n = len(column)
-    if n < _MIN_ROWS_FOR_ID or column.isna().any() or pd.api.types.is_bool_dtype(column):
+    if n < _MIN_ROWS_FOR_ID or pd.api.types.is_bool_dtype(column):
         return None
     if not pd.api.types.is_numeric_dtype(column):
-        return "a different text in every row" if column.nunique() == n else None
+        # near-unique: a few blank cells or repeats must not hide an identifier (its one-hot
+        # encoding would be N x N)
+        present = int(column.notna().sum())
+        distinct = column.nunique()
+        if present >= _MIN_ROWS_FOR_ID and distinct >= NEAR_UNIQUE * present:
+            return (
+                "a different text in almost every row"
+                if distinct < n
+                else ("a different text in every row")
+            )
+        return None
+    if column.isna().any():
+        return None
     values = column.to_numpy(dtype=float)
     if not np.array_equal(values, np.round(values)):
         return None
@@ -263,6 +282,43 @@ def _id_like(column: pd.Series, name) -> str | None:
     if named and np.unique(values).size == n:
         return "named like a row index, a different integer in every row"
     return None
+
+
+def _refuse_many_classes(target: pd.Series, name, path) -> None:
+    """At most MAX_CLASSES classes, and two rows per class on average: a target with a class
+    per row is an identifier, and every fit's memory grows with rows times classes."""
+    n_classes, n_rows = target.nunique(), len(target)
+    limit = min(MAX_CLASSES, max(2, n_rows // 2))
+    if n_classes > limit:
+        raise ValueError(
+            f"target: column {name!r} of {str(path)!r} holds {n_classes} classes in {n_rows} "
+            f"rows; at most {limit} (two rows per class on average, and at most {MAX_CLASSES}) "
+            "can be compressed: is it a label column?"
+        )
+
+
+def _refuse_wide_encoding(features: pd.DataFrame, path) -> None:
+    """Before one-hot encoding: each text column at most MAX_CATEGORIES values, all of them
+    together at most MAX_ONEHOT_COLUMNS indicator columns (each a float per row)."""
+    widths = {
+        str(c): features[c].nunique()
+        for c in features.columns
+        if not pd.api.types.is_numeric_dtype(features[c])
+    }
+    wide = {c: k for c, k in widths.items() if k > MAX_CATEGORIES}
+    if wide:
+        c, k = max(wide.items(), key=lambda item: item[1])
+        raise ValueError(
+            f"data file {str(path)!r}: column {c!r} holds {k} different texts; at most "
+            f"{MAX_CATEGORIES} are one-hot encoded per column. Leave it out (--drop) or give "
+            "it as numbers."
+        )
+    if sum(widths.values()) > MAX_ONEHOT_COLUMNS:
+        raise ValueError(
+            f"data file {str(path)!r}: its {len(widths)} text columns would be one-hot encoded "
+            f"into {sum(widths.values())} columns; at most {MAX_ONEHOT_COLUMNS}. Leave some out "
+            "(--drop)."
+        )
 
 
 class ColumnWarning(UserWarning):

@@ -387,7 +387,12 @@ def _check_metadata(path: Path, meta: dict) -> None:
     """The metadata ``crembo predict`` reads, checked like the user's own options: one literal
     separator character, a text encoding from a fixed list, names and categories as lists of
     strings of bounded total size, feature names as many as the encoding makes."""
-    from crembo._csv_options import MAX_ONEHOT_COLUMNS, check_encoding, check_sep
+    from crembo._csv_options import (
+        MAX_CATEGORIES,
+        MAX_ONEHOT_COLUMNS,
+        check_encoding,
+        check_sep,
+    )
 
     def bad(what):
         return ValueError(f"{path}: model metadata: {what}; the file was not written by crembo.")
@@ -412,6 +417,9 @@ def _check_metadata(path: Path, meta: dict) -> None:
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in categories.values()
     ):
         raise bad("categories is not a mapping of column names to lists of values")
+    widest = max((len(v) for v in categories.values()), default=0)
+    if widest > MAX_CATEGORIES:
+        raise bad(f"a column of {widest} category values (at most {MAX_CATEGORIES})")
     n_values = sum(len(v) for v in categories.values())
     if n_values > MAX_ONEHOT_COLUMNS or total + n_values > MAX_METADATA_VALUES:
         raise bad(f"{n_values} category values (at most {MAX_ONEHOT_COLUMNS})")
