@@ -1,6 +1,7 @@
 """Image loaders: bundled digits (8×8 and pooled) and CIFAR-10 from (fake) local python batches."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -91,5 +92,65 @@ def test_cifar10_refuses_code_in_pickles_and_missing_files(cifar_dir, tmp_path):
     evil = folder / "cifar-10-batches-py" / "test_batch"
     with open(evil, "wb") as fh:
         pickle.dump({b"data": np.zeros((1, 3072), np.uint8), b"labels": [print]}, fh, protocol=2)
-    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+    with pytest.raises(ValueError, match="refusing to load .*print"):
         load_cifar10(folder, subset="test")
+
+
+def _test_batch(folder, batch):
+    path = folder / "cifar-10-batches-py" / "test_batch"
+    with open(path, "wb") as fh:
+        pickle.dump(batch, fh, protocol=2)
+    return path
+
+
+def test_hole13_shared_rows_are_refused_before_materialising(cifar_dir):
+    """Lists that share one row cost nothing in the file and n x 3072 numbers in an array."""
+    import tracemalloc
+
+    folder, _, _ = cifar_dir
+    row = [0] * 3072
+    path = _test_batch(folder, {b"data": [row] * 20_000, b"labels": [1] * 20_000})
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="data is not a 2-D uint8 array"):
+            load_cifar10(folder, subset="test")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20  # 20,000 x 3072 numbers would be 60 MB as uint8, 480 MB as int64
+
+
+@pytest.mark.parametrize(
+    "batch, words",
+    [
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [[0] * 5] * 2}, "labels are not 2"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1, 2]}, "labels are not 2"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 10]}, "labels outside"),
+        ({b"data": np.zeros((2, 3072), np.float64), b"labels": [0, 1]}, "float64"),
+        ({b"data": np.array([[None] * 3072], dtype=object), b"labels": [0]}, "object"),
+        ({b"data": np.zeros((2, 100), np.uint8), b"labels": [0, 1]}, "shape (2, 100)"),
+        ([1, 2], "expected a dict"),
+    ],
+    ids=["nested-labels", "label-count", "label-range", "float", "object", "width", "list"],
+)
+def test_cifar10_batch_structure_is_checked(cifar_dir, batch, words):
+    folder, _, _ = cifar_dir
+    _test_batch(folder, batch)
+    with pytest.raises(ValueError, match=re.escape(words)):
+        load_cifar10(folder, subset="test")
+
+
+def test_cifar10_lengths_inside_the_pickle_allocate_nothing(cifar_dir):
+    """A frame or bytes object that claims 2^60 bytes: read from memory, so refused cheaply."""
+    import struct
+
+    folder, _, _ = cifar_dir
+    path = folder / "cifar-10-batches-py" / "test_batch"
+    for body in (
+        b"\x80\x04\x95" + struct.pack("<Q", 1 << 60),
+        b"\x80\x04\x8e" + struct.pack("<Q", 1 << 60),
+    ):
+        path.write_bytes(body + b"x" * 16)
+        with pytest.raises(ValueError, match="not a CIFAR-10 python batch"):
+            load_cifar10(folder, subset="test")

@@ -8,8 +8,10 @@ needs torch, and nothing is downloaded.
 
 from __future__ import annotations
 
+import io
 import numbers
 import pickle
+import pickletools
 from pathlib import Path
 
 import numpy as np
@@ -91,18 +93,40 @@ def load_digits_pooled(size=4) -> Bunch:
     )
 
 
+#: Largest CIFAR-10 batch file read (a real one is 30 MB); the file is read whole, then
+#: unpickled from memory, so no length field inside it can make a read allocate more.
+MAX_BATCH_BYTES = 512 << 20
+#: The dtypes a batch's arrays may have (pixels, labels).
+_BATCH_DTYPES = frozenset(["|u1", "<i8", "<i4", "<u4", "<u8", ">i8", ">i4"])
+
+
+def _checked_dtype(*args, **kwargs):
+    dtype = np.dtype(*args, **kwargs)
+    if dtype.str not in _BATCH_DTYPES:
+        raise pickle.UnpicklingError(f"CIFAR-10 batches hold no {dtype} arrays.")
+    return dtype
+
+
+def _latin1(text, encoding="latin1", *args):
+    """What protocol-2 pickles of Python 2 bytes call: ``_codecs.encode(str, "latin1")``."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("CIFAR-10 batches encode text as latin-1 only.")
+    return text.encode("latin-1")
+
+
 class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickles dicts, lists and numpy arrays only: the batch files come from disk, and a
-    plain ``pickle.load`` would run whatever code a tampered file names."""
+    """Unpickles dicts, lists, numbers, bytes and NumPy arrays of plain dtypes only: the batch
+    files come from disk, and a plain ``pickle.load`` would run whatever code a tampered file
+    names (and build object arrays of anything)."""
 
     ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("_codecs", "encode"),
+        ("numpy.core.multiarray", "_reconstruct"): None,
+        ("numpy._core.multiarray", "_reconstruct"): None,
+        ("numpy.core.multiarray", "scalar"): None,
+        ("numpy._core.multiarray", "scalar"): None,
+        ("numpy", "ndarray"): None,
+        ("numpy", "dtype"): _checked_dtype,
+        ("_codecs", "encode"): _latin1,
     }
 
     def find_class(self, module, name):
@@ -110,15 +134,54 @@ class _ArrayUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(
                 f"CIFAR-10 batch files hold arrays only; refusing to load {module}.{name}."
             )
-        return super().find_class(module, name)
+        return self.ALLOWED[(module, name)] or super().find_class(module, name)
 
 
 def _read_batch(path: Path) -> dict:
-    with path.open("rb") as fh:
-        raw = _ArrayUnpickler(fh, encoding="bytes").load()
+    """A batch's dict, its keys as text; only unpickled from memory, never from the file."""
+    size = path.stat().st_size
+    if size > MAX_BATCH_BYTES:
+        raise ValueError(f"{path}: {size} bytes; a CIFAR-10 batch is at most {MAX_BATCH_BYTES}.")
+    data = path.read_bytes()
+    try:
+        # every length field must fit in the file: the unpickler allocates what a length
+        # says before it reads (pickletools reads without allocating first)
+        for _ in pickletools.genops(data):
+            pass
+        raw = _ArrayUnpickler(io.BytesIO(data), encoding="bytes").load()
+    except (
+        pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, MemoryError
+    ) as exc:  # fmt: skip
+        raise ValueError(f"{path} is not a CIFAR-10 python batch ({exc}).") from None
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a dict (a CIFAR-10 python batch); got {type(raw)}.")
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
+
+
+def _batch_arrays(batch: dict, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """``data`` and ``labels`` of a batch, checked before anything is converted: ``data`` an
+    ``(n, 3072)`` uint8 array as stored, ``labels`` n integers (a list, as CIFAR-10 stores
+    them, or an array). Lists are never turned into arrays here: a list of rows that all
+    share one row costs nothing in the file and n × 3072 numbers once materialised."""
+    x = batch.get("data")
+    width = int(np.prod(CIFAR10_SHAPE))
+    if not (isinstance(x, np.ndarray) and x.dtype == np.uint8 and x.ndim == 2):
+        raise ValueError(f"{path}: data is not a 2-D uint8 array (a CIFAR-10 python batch).")
+    if x.shape[1] != width:
+        raise ValueError(f"{path}: data has shape {x.shape}; expected (n, {width}).")
+    labels = batch.get("labels")
+    if isinstance(labels, np.ndarray):
+        ok = labels.ndim == 1 and labels.dtype.kind in "iu"
+    else:
+        ok = isinstance(labels, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in labels
+        )
+    if not ok or len(labels) != x.shape[0]:
+        raise ValueError(f"{path}: labels are not {x.shape[0]} integers, one per image.")
+    y = np.asarray(labels, dtype=np.int64)
+    if y.size and (y.min() < 0 or y.max() >= len(CIFAR10_NAMES)):
+        raise ValueError(f"{path}: labels outside 0..{len(CIFAR10_NAMES) - 1}.")
+    return x, y
 
 
 def _cifar_folder(folder) -> Path:
@@ -162,12 +225,9 @@ def load_cifar10(folder, *, subset="train", normalize=True, max_rows=None) -> Bu
         raise FileNotFoundError(f"folder: {base} lacks {', '.join(missing)}.")
     data, labels = [], []
     for name in names:
-        batch = _read_batch(base / name)
-        x = np.asarray(batch["data"], dtype=np.uint8)
-        if x.ndim != 2 or x.shape[1] != int(np.prod(CIFAR10_SHAPE)):
-            raise ValueError(f"{base / name}: data has shape {x.shape}; expected (n, 3072).")
+        x, y = _batch_arrays(_read_batch(base / name), base / name)
         data.append(x)
-        labels.append(np.asarray(batch["labels"], dtype=np.int64))
+        labels.append(y)
         if max_rows is not None and sum(len(d) for d in data) >= max_rows:
             break
     X = np.concatenate(data)[:max_rows].astype(np.float32) / 255.0
@@ -182,6 +242,12 @@ def load_cifar10(folder, *, subset="train", normalize=True, max_rows=None) -> Bu
     if meta.is_file():
         names_raw = _read_batch(meta).get("label_names")
         if names_raw is not None:
+            if not (
+                isinstance(names_raw, list)
+                and len(names_raw) == len(CIFAR10_NAMES)
+                and all(isinstance(n, (bytes, str)) and len(n) <= 100 for n in names_raw)
+            ):
+                raise ValueError(f"{meta}: label_names is not ten short names.")
             target_names = np.asarray(
                 [n.decode() if isinstance(n, bytes) else str(n) for n in names_raw]
             )
