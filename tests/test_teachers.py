@@ -43,3 +43,14 @@ def test_make_teacher_nn_and_errors():
     with pytest.raises(ValueError, match="class_weight must be 'balanced' or 'none'"):
         resolve_class_weight("heavy")
     assert resolve_class_weight(None) is None
+
+
+def test_make_teacher_more_kinds(monkeypatch):
+    import sys
+
+    et = make_teacher("et", "balanced", 3).get_params()
+    assert (et["n_estimators"], et["max_depth"], et["class_weight"]) == (100, 12, "balanced")
+    assert make_teacher("hgb", "none", 3).get_params()["random_state"] == 3
+    monkeypatch.setitem(sys.modules, "xgboost", None)  # as if not installed
+    with pytest.raises(ValueError, match="teacher 'xgb' needs the xgboost package"):
+        make_teacher("xgb")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from enum import Enum
 
+#: The teachers of the experiments (the paper's).
 TEACHERS = ("rf", "nn")
+#: The teachers ``crembo compress`` fits: the paper's and the usual tabular learners.
+COMPRESS_TEACHERS = (*TEACHERS, "et", "hgb", "lgbm", "xgb")
 CLASS_WEIGHTS = ("balanced", "none")
 #: The keys of :data:`crembo.config.PRESETS`.
 PRESET_NAMES = ("paper", "robust")

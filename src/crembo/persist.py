@@ -238,12 +238,25 @@ def load(path, trusted: Iterable[str] | str | None = None) -> Any:
         The file is truncated, damaged or tampered with (digest mismatch), over a limit,
         structurally invalid, not a crembo model file, or from another format version.
     """
+    return _load(path, trusted, plain=False)
+
+
+def load_estimator(path, trusted: Iterable[str] | str | None = None) -> Any:
+    """A fitted estimator from a crembo model file or a plain skops file (``skops.io.dump``).
+
+    The same checks and allow-list as :func:`load`; a plain skops file has no crembo header
+    and no digest, so its integrity is not checked (its content is, as any file's).
+    """
+    return _load(path, trusted, plain=True)
+
+
+def _load(path, trusted, plain: bool) -> Any:
     path = _existing_file(path)
     extra = _check_trusted(trusted)
     try:
         with zipfile.ZipFile(path) as archive:
             schema = _read_schema(path, archive)
-            header = _header(path, schema)
+            header = None if plain and not _has_header(schema) else _header(path, schema)
             scan = _scan(path, schema)
             refused = sorted(n for n in scan.names() if n not in extra and not scan.allowed(n))
             if refused:
@@ -254,16 +267,19 @@ def load(path, trusted: Iterable[str] | str | None = None) -> Any:
                     f"{path}: trusting {name} allows this file to run it (it is a function, "
                     "or a class the file calls with arguments of its own).",
                     TrustWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
             _check_members(path, archive, scan)
-            _check_digest(path, archive, schema, header, scan)
+            if header is not None:
+                _check_digest(path, archive, schema, header, scan)
             payload = _build(path, archive, schema, scan)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise _unreadable(path, exc) from None
-    model = payload.get("model") if isinstance(payload, dict) else None
+    model = (
+        payload if header is None else payload.get("model") if isinstance(payload, dict) else None
+    )
     if not hasattr(model, "predict"):
         raise ValueError(f"{path} does not hold a model (no object with predict inside).")
     _check_estimators(path, model, frozenset(extra) - ALLOWED_OBJECTS)
@@ -432,6 +448,16 @@ def _check_metadata(path: Path, meta: dict) -> None:
             raise bad(f"{width} encoded columns for {len(meta['feature_names'])} feature names")
 
 
+def _has_header(schema: dict) -> bool:
+    """Whether the schema is a crembo model file's (a dict with our format), not a plain one."""
+    content = schema.get("content")
+    return (
+        schema.get("__class__") == "dict"
+        and isinstance(content, dict)
+        and _json_leaf(content.get("format")) == FORMAT
+    )
+
+
 def _json_leaf(node):
     """Value of a plain str/int node of a skops schema, else None."""
     if not isinstance(node, dict) or not node.get("is_json"):
@@ -566,7 +592,7 @@ def _check_digest(path, archive, schema, header, scan) -> None:
             f"{path} was written before model files had a digest (format version 1): its "
             "integrity cannot be checked. Save it again (crembo.save) to add one.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         return
     if not isinstance(stored, str) or not stored.startswith(_DIGEST_PREFIX):

@@ -8,7 +8,7 @@ that the experiments compare with; :func:`make_teacher` picks the forest or the 
 
 from __future__ import annotations
 
-from crembo.choices import TEACHERS
+from crembo.choices import COMPRESS_TEACHERS
 
 __all__ = ["N_TREES", "MAX_DEPTH", "make_teacher", "paper_forest", "resolve_class_weight"]
 
@@ -61,9 +61,13 @@ def resolve_class_weight(class_weight):
 
 
 def make_teacher(kind: str = "rf", class_weight="balanced", random_state=None):
-    """The paper's teachers: ``"rf"`` (100 trees, depth 12) or ``"nn"`` (two layers of 128).
+    """A teacher by name (unfitted, one core).
 
-    ``class_weight`` applies to the forest; the net has no class weights (as in the paper).
+    ``"rf"``: the paper's forest (100 trees, depth 12); ``"nn"``: the paper's net (two layers
+    of 128); ``"et"``: extra trees of the forest's size; ``"hgb"``: scikit-learn's histogram
+    gradient boosting; ``"lgbm"``, ``"xgb"``: LightGBM's and XGBoost's classifiers (100 trees,
+    their defaults otherwise), where the package is installed. ``class_weight`` applies to all
+    but the net and XGBoost, which have none.
     """
     cw = resolve_class_weight(class_weight)
     if kind == "rf":
@@ -74,4 +78,34 @@ def make_teacher(kind: str = "rf", class_weight="balanced", random_state=None):
         from crembo.baselines import EpochSelectedMLP
 
         return EpochSelectedMLP(random_state=random_state)
-    raise ValueError(f"teacher must be one of {TEACHERS}; got {kind!r}.")
+    if kind == "et":
+        from sklearn.ensemble import ExtraTreesClassifier
+
+        return ExtraTreesClassifier(
+            N_TREES, max_depth=MAX_DEPTH, class_weight=cw, random_state=random_state, n_jobs=1
+        )
+    if kind == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(class_weight=cw, random_state=random_state)
+    if kind == "lgbm":
+        lightgbm = import_optional("lightgbm", f"teacher {kind!r}")
+        return lightgbm.LGBMClassifier(
+            n_estimators=N_TREES, class_weight=cw, random_state=random_state, n_jobs=1, verbose=-1
+        )
+    if kind == "xgb":
+        xgboost = import_optional("xgboost", f"teacher {kind!r}")
+        return xgboost.XGBClassifier(n_estimators=N_TREES, random_state=random_state, n_jobs=1)
+    raise ValueError(f"teacher must be one of {COMPRESS_TEACHERS}; got {kind!r}.")
+
+
+def import_optional(package: str, who: str):
+    """The optional ``package``, or one ValueError line: ``who`` needs it (and how to get it)."""
+    import importlib
+
+    try:
+        return importlib.import_module(package)
+    except ImportError:
+        raise ValueError(
+            f"{who} needs the {package} package, which is not installed (pip install {package})."
+        ) from None

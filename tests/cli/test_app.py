@@ -58,7 +58,7 @@ def test_help_explains_every_option(command, options):
 @pytest.mark.parametrize(
     "extra, words",
     [
-        (["--teacher", "xgb"], ["'--teacher'", "'xgb'", "--help"]),
+        (["--class-weight", "heavy"], ["'--class-weight'", "'heavy'", "--help"]),
         (["--max-depth", "zero"], ["'--max-depth'"]),
         (["--no-such-option"], ["--no-such-option"]),
         (["--folds", "1"], ["--folds"]),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from crembo.choices import ClassWeightKind, PresetKind, TeacherKind
+from crembo.choices import COMPRESS_TEACHERS, ClassWeightKind, PresetKind
 from crembo.cli import output
 from crembo.cli.errors import recorded_warnings, rewarn
 
@@ -34,11 +34,41 @@ def compress(
     target: str = typer.Option(
         ..., "--target", metavar="COL", help="Name of the label column in the CSV."
     ),
-    teacher: TeacherKind = typer.Option(
-        TeacherKind.rf,
+    teacher: str = typer.Option(
+        "rf",
         "--teacher",
-        help="rf: random forest (100 trees, depth 12); nn: two ReLU layers of 128, epoch "
-        "chosen on held-out training rows.",
+        metavar="NAME|FILE",
+        help="A teacher fitted here: rf: random forest (100 trees, depth 12); et: extra trees "
+        "(the same); hgb: histogram gradient boosting; lgbm: LightGBM; xgb: XGBoost (100 "
+        "trees each, scikit-learn's or the library's defaults otherwise); nn: two ReLU layers "
+        "of 128, epoch chosen on held-out training rows. Or your fitted model's file, read "
+        "by its own library, never unpickled: .skops (scikit-learn; see --trust), .txt "
+        "(LightGBM), .json/.ubj (XGBoost), .cbm (CatBoost), .onnx (onnxruntime). A file's "
+        "features are matched to the data's columns by name (by count when it names none), "
+        "its classes to the target's (by label; a booster's k-th output is the k-th class in "
+        "sorted order).",
+    ),
+    belief: Path | None = typer.Option(
+        None,
+        "--belief",
+        metavar="B.csv",
+        help="Instead of a teacher: the class probabilities (or votes) of any model for the "
+        "rows of --data, one column per class named by its label or proba_<label> (the output "
+        "of `crembo predict --proba` is one); rows in the data's order, or matched by --id.",
+    ),
+    id_column: str | None = typer.Option(
+        None,
+        "--id",
+        metavar="COL",
+        help="Column of both --data and --belief that matches their rows (not a feature).",
+    ),
+    trust: list[str] | None = typer.Option(
+        None,
+        "--trust",
+        metavar="NAME",
+        help="For a .skops teacher: an exact type name (module.Class) to load although it is "
+        "outside the allow-list; repeat for several (as for `crembo predict`). Only for files "
+        "from someone you trust.",
     ),
     max_depth: int = typer.Option(
         4, "--max-depth", min=1, metavar="INT", help="Depth of the student tree."
@@ -139,24 +169,26 @@ def compress(
     start = time.perf_counter()
     if folds == 1:
         raise ValueError("--folds: one fold cannot cross-validate; give 0 (none) or at least 2.")
+    source = _TeacherSource.parse(teacher, belief, id_column)
     ds = _load_csv(
         data,
         target,
         sep=sep,
         encoding=encoding,
-        drop=_names_option(drop),
+        drop=_names_option(drop) + ([id_column] if id_column else []),
         features=None if features is None else _names_option(features),
         keep=_names_option(keep),
     )
     out = Path(f"{Path(data).stem}.skops") if out is None else out
     _check_writable(out, report)
     spec = _FitSpec(
-        teacher.value,
+        source.name,
         class_weight.value,
         seed,
         max_depth,
         preset.value,
         bool(np.isnan(ds.X).any()),
+        *source.load(ds, data, sep=sep, encoding=encoding, trusted=trust),
     )
     with _progress_bars(progress) as bars:
         model, evaluation = _fit_and_evaluate(
@@ -174,7 +206,8 @@ def compress(
             "data": str(data),
             "sep": sep,
             "encoding": encoding,
-            "teacher": teacher.value,
+            "teacher": source.name,
+            "teacher_stored": spec.stores_teacher,
             "max_depth": max_depth,
             "class_weight": class_weight.value,
             "preset": preset.value,
@@ -182,12 +215,12 @@ def compress(
             "student_only": student_only,
         }
         task = bars.add_task("saving the model", total=None)
-        sizes = _save_model(model, out, meta, student_only)
+        sizes = _save_model(model, out, meta, student_only, spec.stores_teacher)
         bars.remove_task(task)
         facts = {
             "data": f"{data} ({ds.X.shape[0]} rows, {ds.X.shape[1]} features)",
             "target / classes": f"{target} / {', '.join(classes)}",
-            "teacher": teacher.value,
+            "teacher": source.label,
             "student": f"decision tree, max depth {max_depth}",
             "preset / class weight": f"{preset.value} / {class_weight.value}",
             "seed": seed,
@@ -195,7 +228,7 @@ def compress(
         }
         if report is not None:
             task = bars.add_task("writing the report", total=None)
-            _write_compress_report(model, report, ds, classes, facts, evaluation)
+            _write_compress_report(model, report, ds, classes, facts, evaluation, spec.belief)
             bars.remove_task(task)
     console = output.console()
     console.print(
@@ -223,16 +256,27 @@ def _size_note(sizes, student_only) -> str:
     if student_only:
         return f"student only, {format_size(sizes['student'])}; no teacher"
     note = f"{format_size(sizes['full'])} with the teacher"
+    if not sizes.get("teacher_stored", True):
+        note = f"{format_size(sizes['full'])}, without the teacher (its types are not stored)"
     if sizes.get("student") is not None:
         note += f"; --student-only writes {format_size(sizes['student'])}"
     return note
 
 
-def _save_model(model, out, meta, student_only) -> dict:
-    """Save the full model or the student alone; the sizes of both where cheap to know."""
+def _save_model(model, out, meta, student_only, keep_teacher=True) -> dict:
+    """Save the full model or the student alone; the sizes of both where cheap to know.
+
+    A teacher whose types crembo's loader does not build (boosters, a teacher read from a
+    file) is left out of the full model: it predicts with its student all the same.
+    """
+    import copy
     import tempfile
 
     from crembo import persist
+
+    if not keep_teacher:
+        model = copy.copy(model)
+        model.teacher, model.teacher_ = None, None
 
     try:
         from crembo.students.export import student_only as extract
@@ -244,6 +288,7 @@ def _save_model(model, out, meta, student_only) -> dict:
         student = None
     persist.save(student if student_only else model, out, metadata=meta)
     sizes = {("student" if student_only else "full"): Path(out).stat().st_size}
+    sizes["teacher_stored"] = keep_teacher
     if not student_only and student is not None:
         with tempfile.TemporaryDirectory() as tmp:  # a few KB: measured, not guessed
             persist.save(student, Path(tmp) / "s.skops", metadata=meta)
@@ -251,11 +296,12 @@ def _save_model(model, out, meta, student_only) -> dict:
     return sizes
 
 
-def _write_compress_report(model, report, ds, classes, facts, evaluation):
+def _write_compress_report(model, report, ds, classes, facts, evaluation, belief=None):
     from crembo.belief import belief_from
     from crembo.report import write_report
 
-    belief = belief_from(model.teacher_, ds.X, kind=model.belief)
+    if belief is None:
+        belief = belief_from(model.teacher_, ds.X, kind=model.belief)
     write_report(
         model,
         report,
@@ -306,13 +352,41 @@ class _FitSpec:
     max_depth: int
     preset: str
     has_missing: bool
+    #: a fitted teacher read from a file (used as it is in every fold), or None
+    fitted_teacher: object = None
+    #: the belief of every data row read from a file (no teacher), or None
+    belief: object = None
+
+    @property
+    def stores_teacher(self) -> bool:
+        """Whether the model file can hold the teacher (types crembo's loader builds)."""
+        return self.fitted_teacher is None and self.belief is None and self.teacher in STORED
+
+    def fit(self, model, X, y, rows=None):
+        """Fit ``model`` on the rows (all when None), with their belief where one was read."""
+        if rows is None:
+            rows = slice(None)
+        if self.belief is None:
+            return model.fit(X[rows], y[rows])
+        return model.fit(X[rows], y[rows], belief=self.belief[rows])
+
+    def teacher_predict(self, model, X, rows):
+        """The teacher's labels at the rows (the belief's likeliest class with a belief)."""
+        import numpy as np
+
+        if self.belief is not None:
+            return model.classes_[self.belief[rows].argmax(axis=1)]
+        return np.asarray(model.teacher_.predict(X[rows]))
 
     def model(self, n_jobs):
         from crembo.estimator import CREMBOClassifier
 
-        teacher = _make_teacher(self.teacher, self.class_weight, self.seed, self.has_missing)
-        if "n_jobs" in teacher.get_params(deep=False):
-            teacher.set_params(n_jobs=n_jobs)
+        if self.fitted_teacher is not None or self.belief is not None:
+            teacher = self.fitted_teacher
+        else:
+            teacher = _make_teacher(self.teacher, self.class_weight, self.seed, self.has_missing)
+            if "n_jobs" in teacher.get_params(deep=False):
+                teacher.set_params(n_jobs=n_jobs)
         return CREMBOClassifier(
             teacher, self.plain_tree(), preset=self.preset, random_state=self.seed, n_jobs=n_jobs
         )
@@ -368,7 +442,7 @@ def _method_names(spec) -> dict:
     """Names of the evaluated methods, as printed."""
     return {
         "student": f"CREMBO student (depth {spec.max_depth})",
-        "teacher": f"teacher ({spec.teacher})",
+        "teacher": f"teacher ({spec.teacher}{_NOT_REFITTED if spec.fitted_teacher else ''})",
         "tree": f"plain tree (depth {spec.max_depth})",
         "majority": "majority class",
     }
@@ -401,19 +475,19 @@ def _compress_job(index, X, y, train, test, spec, n_jobs):
 
     if train is None:
         with recorded_warnings() as shown:
-            model = spec.model(n_jobs).fit(X, y)
+            model = spec.fit(spec.model(n_jobs), X, y)
         return index, {"model": model, "warnings": shown}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the folds repeat the final model's warnings
         try:
-            model = spec.model(n_jobs).fit(X[train], y[train])
+            model = spec.fit(spec.model(n_jobs), X, y, train)
         except ValueError as exc:  # a fold without two classes, ...: the rest still count
             return index, {"error": f"fold {index}: {' '.join(str(exc).split())}"}
         tree = spec.plain_tree().fit(X[train], y[train])
         majority = DummyClassifier(strategy="most_frequent").fit(X[train], y[train])
         truth = y[test]
         pred = model.predict(X[test])
-        teacher_pred = np.asarray(model.teacher_.predict(X[test]))
+        teacher_pred = spec.teacher_predict(model, X, test)
 
     return index, {
         "accuracy": {
@@ -427,6 +501,73 @@ def _compress_job(index, X, y, train, test, spec, n_jobs):
         "splits": tree_splits(model),
         "train_share": len(train) / len(y),
     }
+
+
+#: Built-in teachers whose fitted types crembo's model files hold (persist's allow-list).
+STORED = ("rf", "et", "nn")
+#: Said of a teacher read from a file in the evaluation: it was fitted elsewhere, maybe on
+#: the very rows it is scored on.
+_NOT_REFITTED = ", fitted elsewhere: not refitted per fold"
+
+
+@dataclasses.dataclass(frozen=True)
+class _TeacherSource:
+    """Where the teacher comes from: a built-in name, a model file, or a belief file."""
+
+    name: str
+    file: Path | None = None
+    belief: Path | None = None
+    id_column: str | None = None
+
+    @classmethod
+    def parse(cls, teacher, belief, id_column):
+        if id_column is not None and belief is None:
+            raise ValueError("--id matches the rows of a --belief file; give --belief too.")
+        if belief is not None:
+            if teacher != "rf":
+                raise ValueError(f"--belief replaces the teacher; drop --teacher {teacher}.")
+            return cls("belief file", belief=Path(belief), id_column=id_column)
+        if teacher in COMPRESS_TEACHERS:
+            return cls(teacher)
+        from crembo.teacher_files import TEACHER_SUFFIXES
+
+        path = Path(teacher)
+        if path.suffix.lower() not in TEACHER_SUFFIXES and not path.exists():
+            raise ValueError(
+                f"--teacher {teacher!r}: neither a built-in teacher ({', '.join(COMPRESS_TEACHERS)}"
+                f") nor a model file ({', '.join(TEACHER_SUFFIXES)})."
+            )
+        return cls(path.name, file=path)
+
+    @property
+    def label(self) -> str:
+        if self.belief is not None:
+            return f"the belief in {self.belief}"
+        return f"{self.file} (fitted elsewhere)" if self.file is not None else self.name
+
+    def load(self, ds, data, *, sep, encoding, trusted):
+        """``(fitted teacher, belief)``: what the file gives (both None for a built-in)."""
+        from crembo import teacher_files
+
+        if self.file is not None:
+            return teacher_files.load_teacher(
+                self.file, ds.feature_names, ds.y, trusted=trusted
+            ), None
+        if self.belief is None:
+            return None, None
+        import numpy as np
+
+        ids = None
+        if self.id_column is not None:
+            import pandas as pd
+
+            ids = pd.read_csv(data, sep=sep, encoding=encoding, usecols=[self.id_column], dtype=str)
+            ids = ids[self.id_column].to_numpy()
+        classes = np.unique(ds.y)
+        belief = teacher_files.load_belief(
+            self.belief, classes, ds.X.shape[0], ids=ids, id_column=self.id_column
+        )
+        return None, belief
 
 
 def _load_csv(path, target, **options):
