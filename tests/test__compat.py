@@ -69,7 +69,7 @@ def test_no_private_sklearn_import_outside_compat():
     private = re.compile(
         r"^\s*(from|import)\s+sklearn[\w.]*\._\w|^\s*from\s+sklearn[\w.]*\s+import\s+.*\b_\w"
         r"|\._(validate_params|compute_missing_values_in_feature_mask|get_estimators_indices)\("
-        r"|tree_\.(apply|predict|decision_path|__getstate__|__setstate__)\(|_estimator_type"
+        r"|\btree_\.(apply|predict|decision_path|__getstate__|__setstate__)\(|_estimator_type"
     )
     found = []
     for path in sorted((ROOT / "src" / "crembo").rglob("*.py")):

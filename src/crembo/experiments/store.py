@@ -254,7 +254,10 @@ class RunStore:
             raise RunStoreError(
                 f"{self.records_path} is not readable ({exc}); it is left untouched."
             ) from exc
-        if s.legacy is not None and tuple(df.columns) == tuple(s.legacy):
+        # a file from before the status column: its columns are the legacy ones, with or
+        # without the optional columns added since
+        kept = tuple(c for c in df.columns if c not in s.optional)
+        if s.legacy is not None and "status" not in df.columns and kept == tuple(s.legacy):
             df = df.assign(status=STATUS_OK)
         absent = [c for c in s.optional if c not in df.columns]
         if tuple(df.columns) == tuple(c for c in s.columns if c not in absent):

@@ -45,7 +45,7 @@ class ConTreePeer(PeerClassifier):
 
     Attributes
     ----------
-    classes_, tree_ (the fitted ``pytrees.ConTreeClassifier``), status_
+    classes_, contree_ (the fitted ``pytrees.ConTreeClassifier``), status_
 
     Examples
     --------
@@ -73,19 +73,19 @@ class ConTreePeer(PeerClassifier):
         )
         with quiet():
             tree.fit(X, target)  # its classes_ are the indices the target holds
-        self.tree_ = tree
+        self.contree_ = tree
         self.status_ = STATUS_OK if tree.status_ == "optimal" else STATUS_TIME_LIMIT
         return self
 
     def _predict_index(self, X):
-        return np.asarray(self.tree_.predict(X), dtype=int)
+        return np.asarray(self.contree_.predict(X), dtype=int)
 
     def get_n_leaves(self) -> int:
-        return int(np.sum(np.asarray(self.tree_.tree_.children_left) < 0))
+        return int(np.sum(np.asarray(self.contree_.tree_.children_left) < 0))
 
     def get_depth(self) -> int:
-        left = np.asarray(self.tree_.tree_.children_left)
-        right = np.asarray(self.tree_.tree_.children_right)
+        left = np.asarray(self.contree_.tree_.children_left)
+        right = np.asarray(self.contree_.tree_.children_right)
         depth = np.zeros(left.size, dtype=int)
         for node in range(left.size):  # parents come before children
             if left[node] >= 0:
