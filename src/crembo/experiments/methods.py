@@ -184,6 +184,11 @@ STUDENT_CLASSES = MappingProxyType(
     {
         "CREMBO-sum": _OtherStudent(_sum_of_trees),
         "CREMBO-opt": _OtherStudent(_exact_tree),
+        # the stability-aware choice (issue 20) with the same cap: the most stable candidate
+        # within one standard error of the most accurate
+        "CREMBO-sum-stable": _OtherStudent(
+            _sum_of_trees, StableOneSE(5, max_swept=4, max_search_rows=1000)
+        ),
     }
 )
 
