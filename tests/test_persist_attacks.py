@@ -747,13 +747,13 @@ def _metadata_file(tmp_path, valid, **changes):
         ({"columns": COLUMNS, "categories": {"a": [str(i) for i in range(200_000)]}}, "values"),
         ({"columns": COLUMNS, "categories": {"zz": ["1"]}}, "not features"),
         ({"feature_names": "abcd"}, "feature_names"),
-        ({"classes": [1, 2]}, "classes"),
+        ({"classes": [[1], None]}, "classes"),
         ({"target": ["t"]}, "target"),
     ],
     ids=[
         "regex-sep", "empty-sep", "quote-sep", "rot13", "zlib", "int-encoding",
         "categories-list", "categories-str", "200k-values", "unknown-column", "names-str",
-        "classes-int", "target-list",
+        "classes-nested", "target-list",
     ],
 )  # fmt: skip
 def test_hole4_metadata_is_validated_like_user_input(tmp_path, valid, changes, words):
@@ -764,6 +764,15 @@ def test_hole4_metadata_is_validated_like_user_input(tmp_path, valid, changes, w
     out = tmp_path / "p.csv"
     assert_refused(predict_cli(path, valid[1], out), "model metadata", words)
     assert not out.exists()
+
+
+def test_save_refuses_metadata_load_would_refuse(tmp_path):
+    tree = DecisionTreeClassifier(max_depth=1).fit(X, Y)
+    with pytest.raises(ValueError, match="metadata: sep: expected one character"):
+        crembo.save(tree, tmp_path / "m.skops", metadata={"sep": ";;"})
+    assert not (tmp_path / "m.skops").exists()
+    path = crembo.save(tree, tmp_path / "m.skops", metadata={"classes": [0, 1, 2], "x": [{}]})
+    assert persist.read_metadata(path)["classes"] == [0, 1, 2]  # numbers are names too
 
 
 def test_metadata_tab_spelled_out_is_a_tab(tmp_path, valid):

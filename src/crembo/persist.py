@@ -162,7 +162,10 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
         Destination, written atomically (``.skops`` is the customary suffix).
     metadata : dict, optional
         JSON-serializable facts kept with the model (feature names, target column, ...);
-        read back with :func:`read_metadata` without loading the model.
+        read back with :func:`read_metadata` without loading the model. The keys
+        ``crembo predict`` reads (``sep``, ``encoding``, ``categories``, ``columns``,
+        ``feature_names``, ``classes``, ``target``) are checked as at load
+        (:func:`metadata_problem`); a ``ValueError`` says what is wrong.
 
     Returns
     -------
@@ -174,6 +177,9 @@ def save(model, path, *, metadata: dict | None = None) -> Path:
         meta = json.dumps(metadata or {})
     except TypeError as exc:
         raise TypeError(f"metadata must be JSON-serializable: {exc}") from None
+    problem = metadata_problem(json.loads(meta))  # as load will read it
+    if problem:
+        raise ValueError(f"metadata: {problem}.")
     payload = {"format": FORMAT, "version": VERSION, "metadata": meta, "model": model}
     import skops.io as sio  # here, not at import: skops pulls in much of scikit-learn
 
@@ -400,9 +406,16 @@ def _header(path: Path, schema: dict) -> dict:
 
 
 def _check_metadata(path: Path, meta: dict) -> None:
-    """The metadata ``crembo predict`` reads, checked like the user's own options: one literal
-    separator character, a text encoding from a fixed list, names and categories as lists of
-    strings of bounded total size, feature names as many as the encoding makes."""
+    problem = metadata_problem(meta)
+    if problem:
+        raise ValueError(f"{path}: model metadata: {problem}; the file was not written by crembo.")
+
+
+def metadata_problem(meta: dict) -> str | None:
+    """What is wrong with the metadata ``crembo predict`` reads, or None; checked like the
+    user's own options (at :func:`save` and at every read): one literal separator character,
+    a text encoding from a fixed list, names and categories as lists of strings of bounded
+    size, as many feature names as the encoding makes."""
     from crembo._csv_options import (
         MAX_CATEGORIES,
         MAX_ONEHOT_COLUMNS,
@@ -410,42 +423,40 @@ def _check_metadata(path: Path, meta: dict) -> None:
         check_sep,
     )
 
-    def bad(what):
-        return ValueError(f"{path}: model metadata: {what}; the file was not written by crembo.")
-
     try:
         if "sep" in meta:
             check_sep(meta["sep"], "sep")
         if "encoding" in meta:
             check_encoding(meta["encoding"], "encoding")
     except ValueError as exc:
-        raise bad(str(exc).rstrip(".")) from None
+        return str(exc).rstrip(".")
     if not isinstance(meta.get("target", ""), (str, type(None))):
-        raise bad("target is not a column name")
+        return "target is not a column name"
     total = 0
-    for key in ("columns", "feature_names", "classes"):
+    for key, kinds in (("columns", str), ("feature_names", str), ("classes", (str, int, float))):
         names = meta.get(key, [])
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            raise bad(f"{key} is not a list of names")
+        if not (isinstance(names, list) and all(isinstance(n, kinds) for n in names)):
+            return f"{key} is not a list of names"
         total += len(names)
     categories = meta.get("categories", {})
     if not isinstance(categories, dict) or not all(
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in categories.values()
     ):
-        raise bad("categories is not a mapping of column names to lists of values")
+        return "categories is not a mapping of column names to lists of values"
     widest = max((len(v) for v in categories.values()), default=0)
     if widest > MAX_CATEGORIES:
-        raise bad(f"a column of {widest} category values (at most {MAX_CATEGORIES})")
+        return f"a column of {widest} category values (at most {MAX_CATEGORIES})"
     n_values = sum(len(v) for v in categories.values())
     if n_values > MAX_ONEHOT_COLUMNS or total + n_values > MAX_METADATA_VALUES:
-        raise bad(f"{n_values} category values (at most {MAX_ONEHOT_COLUMNS})")
+        return f"{n_values} category values (at most {MAX_ONEHOT_COLUMNS})"
     columns = meta.get("columns")
     if columns and categories:
         if not set(categories) <= set(columns):
-            raise bad("categories of columns that are not features")
+            return "categories of columns that are not features"
         width = len(columns) - len(categories) + n_values
         if "feature_names" in meta and width != len(meta["feature_names"]):
-            raise bad(f"{width} encoded columns for {len(meta['feature_names'])} feature names")
+            return f"{width} encoded columns for {len(meta['feature_names'])} feature names"
+    return None
 
 
 def _has_header(schema: dict) -> bool:
