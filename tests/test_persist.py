@@ -182,6 +182,7 @@ def _models_the_project_makes():
 
     from crembo.baselines import EpochSelectedMLP
     from crembo.students.medoid import BootstrapMedoidStudent
+    from crembo.students.sum_of_trees import SumOfTreesStudent
     from crembo.students.tree_fast import GiniRegressionTree
     from crembo.teachers import make_teacher
 
@@ -205,6 +206,20 @@ def _models_the_project_makes():
         ),
         "medoid-student": lambda: CREMBOClassifier(
             _forest(), BootstrapMedoidStudent(n_bootstrap=3, random_state=0), preset="paper"
+        ),
+        "sum-of-trees-student": lambda: CREMBOClassifier(
+            _forest(), SumOfTreesStudent(max_splits=4, random_state=0), preset="paper"
+        ),
+        "mlp-student-belief-ties": lambda: CREMBOClassifier(
+            _forest(), MLPClassifier((8,), max_iter=20, random_state=0), random_state=0, n_jobs=1
+        ),
+        "nn-teacher-missing": lambda: CREMBOClassifier(
+            make_pipeline(
+                SimpleImputer(strategy="median", keep_empty_features=True),
+                EpochSelectedMLP(max_epochs=2, random_state=0),
+            ),
+            preset="paper",
+            random_state=0,
         ),
         **_optimal(),
     }
@@ -235,7 +250,7 @@ def test_every_kind_of_model_loads_without_trust(tmp_path, data, name):
 
     X, y = data
     X = X.copy()
-    if name == "imputer-pipeline":
+    if name in ("imputer-pipeline", "nn-teacher-missing"):
         X[::7, 2] = np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence of the tiny nets
@@ -244,4 +259,21 @@ def test_every_kind_of_model_loads_without_trust(tmp_path, data, name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a version-2 file loads without any warning
         loaded = crembo.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("student", ["tree", "mlp"])
+def test_two_class_models_load(tmp_path, data, student):
+    """Two classes: a binary LabelBinarizer, a net student's two-label target."""
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = data
+    keep = y < 2
+    est = None if student == "tree" else MLPClassifier((8,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = CREMBOClassifier(_forest(), est, random_state=0, n_jobs=1).fit(X[keep], y[keep])
+    loaded = crembo.load(crembo.save(model, tmp_path / "m.skops"))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -342,7 +342,9 @@ def _label_binarizer(obj) -> None:
         return
     classes = _classes(_attr(obj, "classes_"))
     _one_of(_attr(obj, "y_type_"), "y_type_", {"binary", "multiclass", "multilabel-indicator"})
-    if (obj.y_type_ == "binary") != (classes.size <= 2):
+    if (obj.y_type_ == "binary" and classes.size > 2) or (
+        obj.y_type_ == "multiclass" and classes.size < 3
+    ):
         raise Invalid(f"y_type_ {obj.y_type_!r} for {classes.size} classes")
     for name in ("neg_label", "pos_label"):
         _int(_attr(obj, name), name, -(2**31), 2**31)
