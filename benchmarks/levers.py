@@ -34,19 +34,18 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from crembo import CREMBOClassifier
-from crembo.experiments.methods import METHODS
+from crembo.experiments.methods import CV5, METHODS
 from crembo.experiments.tabular import robustness
-from crembo.tables import markdown_table
 from crembo.students.medoid import BootstrapMedoidStudent
 from crembo.students.optimal import OptimalAllowedLabelTree
 from crembo.students.sklearn import AllowedLabelClassifier
+from crembo.tables import markdown_table
 
 DATASETS = ("iris", "heart")
 LAMBDAS = (1.0, 5.0, 25.0, 100.0)
@@ -134,7 +133,7 @@ def lever_methods(lambdas=LAMBDAS, optimal_time_limit=2.0, optimal_candidates=16
     for lam in lambdas:
         name = f"CREMBO+hs{lam:g}"
         levers[name] = crembo(lambda s, lam=lam: _ShrunkStudent(s, shrinkage=lam))
-    for suffix, options in (("", {}), ("+cv5", {"threshold_cv": 5})):
+    for suffix, options in (("", {}), ("+cv5", {"selection": CV5})):
         name = f"CREMBO+hsauto{suffix}"
         levers[name] = lambda teacher, student, rs, max_candidates=None, options=options, **_: (
             ShrinkageByValidation(
@@ -254,8 +253,6 @@ def main():
     parser.add_argument("--optimal-candidates", type=int, default=16)
     parser.add_argument("--methods", default=None, help="comma list; default: all")
     args = parser.parse_args()
-    # the old spelling of the k-fold choice (exactly the same strategy); said once, not per fit
-    warnings.filterwarnings("ignore", "threshold_cv: deprecated", FutureWarning)
     lambdas = tuple(float(v) for v in args.lambdas.split(","))
     extra = lever_methods(lambdas, args.optimal_time_limit, args.optimal_candidates)
     base = [m for m in BASELINES if m in METHODS]

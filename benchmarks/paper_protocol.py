@@ -41,7 +41,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
 
-import crembo.estimator as est_mod
+import crembo.oracle as oracle_mod
 import crembo.students.sklearn as students_mod
 from crembo import CREMBOClassifier
 
@@ -76,15 +76,28 @@ def crembo_fit(teacher, X, y, seed):
     return model.fit(X, y)
 
 
+def _patchable(owner, name):
+    """``owner.name``, or a loud error: a renamed hook must not turn the figures into NaN."""
+    if not hasattr(owner, name):
+        raise RuntimeError(
+            f"{getattr(owner, '__name__', owner)}.{name} is gone: update the hooks of "
+            "benchmarks/paper_protocol.py to the name CREMBO now calls."
+        )
+    return getattr(owner, name)
+
+
 class Recorder:
-    """Records what the oracle fits (search rows, belief, weights, thresholds) and fit time."""
+    """Records what the oracle fits (search rows, belief, weights, thresholds) and fit time.
+
+    Hooks: ``crembo.oracle.AllowedLabelOracle.fit`` (every student fit of the search) and
+    ``crembo.students.sklearn.fit_tree_unchecked`` (the tree fit inside it).
+    """
 
     def __init__(self):
         self.calls = []
-        self._oracle_fit = est_mod._AllowedLabelOracle.fit
-        # absent in crembo versions before the unchecked tree path (then in_fit is NaN)
-        self._tree_fit = getattr(students_mod, "_fit_tree_unchecked", None)
-        self.fit_seconds = 0.0 if self._tree_fit else np.nan
+        self._oracle_fit = _patchable(oracle_mod.AllowedLabelOracle, "fit")
+        self._tree_fit = _patchable(students_mod, "fit_tree_unchecked")
+        self.fit_seconds = 0.0
 
     def __enter__(self):
         rec = self
@@ -99,15 +112,13 @@ class Recorder:
             rec.fit_seconds += time.process_time() - t0
             return out
 
-        est_mod._AllowedLabelOracle.fit = oracle_fit
-        if self._tree_fit is not None:
-            students_mod._fit_tree_unchecked = tree_fit
+        oracle_mod.AllowedLabelOracle.fit = oracle_fit
+        students_mod.fit_tree_unchecked = tree_fit
         return self
 
     def __exit__(self, *exc):
-        est_mod._AllowedLabelOracle.fit = self._oracle_fit
-        if self._tree_fit is not None:
-            students_mod._fit_tree_unchecked = self._tree_fit
+        oracle_mod.AllowedLabelOracle.fit = self._oracle_fit
+        students_mod.fit_tree_unchecked = self._tree_fit
 
 
 def public_fit_seconds(calls, max_replays=60, seed=0):

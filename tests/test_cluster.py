@@ -9,6 +9,7 @@ distributed = pytest.importorskip("distributed")
 
 from crembo import CREMBOClassifier  # noqa: E402
 from crembo.cluster import dask_backend  # noqa: E402
+from crembo.selection import Halving, KFoldOneSE  # noqa: E402
 
 
 def local_cluster(processes):
@@ -48,11 +49,11 @@ def assert_same_model(a, b, X):
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
-@pytest.mark.parametrize("search", ["exhaustive", "halving"])
-def test_sweep_on_dask_equals_local(client, iris, search):
-    local = fit(iris, search=search)
+@pytest.mark.parametrize("selection", [KFoldOneSE(), Halving(refit=True)], ids=["kfold", "halving"])
+def test_sweep_on_dask_equals_local(client, iris, selection):
+    local = fit(iris, selection=selection)
     with dask_backend(client):
-        remote = fit(iris, search=search)
+        remote = fit(iris, selection=selection)
     assert_same_model(local, remote, iris[0])
 
 

@@ -307,29 +307,6 @@ def test_config_is_resolved_once_and_kept(wine_split):
     assert robust.get_params()["selection"] == "holdout"  # the parameter is left as given
 
 
-@pytest.mark.parametrize(
-    ("legacy", "expected"),
-    [
-        ({"refit": True, "preset": "paper"}, HoldOut(refit=True)),
-        ({"validation_size": 0.3, "preset": "paper"}, HoldOut(0.3)),
-        (
-            {"threshold_cv": 3},
-            KFoldOneSE(3, batched=False, max_swept=None, max_search_rows=None),
-        ),
-        ({"search": "halving"}, Halving(refit=True)),
-        ({"search": "halving", "preset": "paper"}, Halving(refit=False)),
-    ],
-)
-def test_old_selection_parameters_still_work_with_a_warning(legacy, expected, wine_split):
-    Xtr, _, ytr, _ = wine_split
-    model = CREMBOClassifier(small_forest(), random_state=0, **legacy)
-    with pytest.warns(FutureWarning, match="deprecated"):
-        model.fit(Xtr, ytr)
-    assert model.config_.selection == expected
-    with pytest.raises(ValueError, match="selection only"):
-        CREMBOClassifier(selection="kfold", **legacy).fit(Xtr, ytr)
-
-
 def test_strategy_parameters_clone_and_set(wine_split):
     model = CREMBOClassifier(small_forest(), selection=KFoldOneSE(3), random_state=0)
     copy = clone(model)
@@ -473,8 +450,8 @@ PY_CASES = {
         for k, kw in {
             "robust-preset": {"preset": "robust"},
             "augment": {"augment": 0.5},
-            "halving-search": {"search": "halving"},
-            "threshold-cv": {"threshold_cv": 3},
+            "halving-search": {"selection": Halving()},
+            "threshold-cv": {"selection": KFoldOneSE(3, batched=False)},
         }.items()
     },
     **_belief_cases("CREMBO", lambda: CREMBOClassifier(None, random_state=0)),
@@ -487,13 +464,13 @@ PY_CASES = {
         lambda f, t: crembo_with(delta=0.5)().fit(X, Y), ValueError, "delta"
     ),
     "CREMBO-validation-0": Case(
-        lambda f, t: crembo_with(validation_size=0)().fit(X, Y), ValueError, "validation_size"
+        lambda f, t: crembo_with(selection=HoldOut(0))().fit(X, Y), ValueError, "validation_size"
     ),
     "CREMBO-validation-1": Case(
-        lambda f, t: crembo_with(validation_size=1)().fit(X, Y), ValueError, "validation_size"
+        lambda f, t: crembo_with(selection=HoldOut(1))().fit(X, Y), ValueError, "validation_size"
     ),
     "CREMBO-validation-too-small-for-classes": Case(
-        lambda f, t: crembo_with(validation_size=0.01, preset="paper")().fit(X, Y),
+        lambda f, t: crembo_with(selection=HoldOut(0.01))().fit(X, Y),
         ValueError,
         "too few for the 3 classes",
     ),

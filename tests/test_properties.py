@@ -18,6 +18,7 @@ import crembo
 from crembo.belief import votes_to_belief
 from crembo.csv_files import load_csv
 from crembo.depth import allowed_labels, candidate_thresholds, empirical_depth, pointwise_depth
+from crembo.selection import HoldOut
 
 FAST = settings(max_examples=60, deadline=None)
 SLOW = settings(
@@ -114,7 +115,9 @@ def test_loaded_model_predicts_as_the_saved_one(tmp_path, seed, n, c, missing, k
     teacher = RandomForestClassifier(8, max_depth=5, random_state=seed)
     student = DecisionTreeClassifier(max_depth=3, random_state=seed)
     make = {
-        "CREMBO": lambda: crembo.CREMBOClassifier(teacher, student, validation_size=0.3),
+        "CREMBO": lambda: crembo.CREMBOClassifier(
+            teacher, student, selection=HoldOut(0.3, refit=True)
+        ),
         "MEMO": lambda: crembo.MEMOClassifier(teacher, student),
         "VT": lambda: crembo.SurrogateClassifier(teacher, student),
     }[kind]

@@ -12,7 +12,6 @@ from crembo.search import (
     best_candidate,
     memo,
     memo_linear,
-    one_standard_error_choice,
     sweep,
 )
 
@@ -130,11 +129,6 @@ def test_best_candidate_ties_go_to_the_deeper_threshold():
         for i, (t, s) in enumerate([(0.2, 0.5), (0.3, 0.9), (0.4, 0.9)])
     ]
     assert best_candidate(cands).threshold == 0.3
-
-
-def test_one_standard_error_rule():
-    assert one_standard_error_choice([0.80, 0.84, 0.86], np.array([0.01, 0.01, 0.03])) == 1
-    assert one_standard_error_choice([0.80, 0.84, 0.86], np.zeros(3)) == 2
 
 
 @pytest.mark.parametrize("delta", [0, -1, 1.5, True])

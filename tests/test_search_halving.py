@@ -128,7 +128,5 @@ def test_search_parameter_is_checked(easy_problem):
     X_tr, _, y_tr, _, teacher = easy_problem
     with pytest.raises(ValueError, match="selection"):
         CREMBOClassifier(teacher, selection="grid").fit(X_tr, y_tr)
-    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="search"):
-        CREMBOClassifier(teacher, search="grid").fit(X_tr, y_tr)
-    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="threshold_cv"):
-        CREMBOClassifier(teacher, search="halving", threshold_cv=3).fit(X_tr, y_tr)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'search'"):
+        CREMBOClassifier(teacher, search="halving")  # the pre-selection parameter is gone

@@ -2,14 +2,11 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from crembo import CREMBOClassifier, belief_from
-from crembo.search import Candidate, memo, memo_from_depths
 from crembo.selection import (
     HoldOut,
     KFoldOneSE,
@@ -19,30 +16,6 @@ from crembo.selection import (
     cap_evenly,
 )
 from crembo.students.sklearn import AllowedLabelClassifier
-
-
-class DepthOracle:
-    """Fits nothing: the 'student' at θ is the threshold, its depth a given number."""
-
-    def __init__(self, thresholds, depths):
-        self.depths = dict(zip(thresholds, depths, strict=True))
-
-    def fit(self, threshold):
-        return threshold
-
-    def depth(self, student):
-        return self.depths[student]
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(0, 1), min_size=1, max_size=40), st.integers(0, 10_000))
-def test_bisection_on_given_depths_is_memo(depths, seed):
-    thresholds = np.sort(np.random.RandomState(seed).choice(1000, len(depths), replace=False))
-    thresholds = thresholds / 1000.0
-    ref = memo(thresholds, DepthOracle(list(thresholds), depths))
-    got = memo_from_depths(thresholds, depths)
-    assert (got.index, got.threshold, got.feasible) == (ref.index, ref.threshold, ref.feasible)
-    assert [p.index for p in got.probes] == [p.index for p in ref.probes]
 
 
 def test_cap_and_keys():
@@ -135,9 +108,3 @@ def test_large_data_choose_on_a_subsample_and_fit_on_all(problem):
     assert model.student_.estimator_.tree_.n_node_samples[0] == len(y)
     b = belief_from(teacher, X)  # the depth is measured on every row, not the subsample
     assert model.depth_ == pytest.approx(b[np.arange(len(y)), model.student_.predict(X)].min())
-
-
-def test_candidate_objects_from_memo_from_depths_have_no_student():
-    res = memo_from_depths([0.1, 0.5, 0.9], [0.6, 0.6, 0.2])
-    assert res.index == 1 and res.feasible and res.student is None
-    assert all(isinstance(p, Candidate) for p in res.probes)

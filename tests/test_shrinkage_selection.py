@@ -9,7 +9,6 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from crembo import CREMBOClassifier
 from crembo.config import SHRINKAGE_GRID
-from crembo.search import one_standard_error_choice
 from crembo.selection import Halving, HoldOut, KFoldOneSE, one_standard_error_choice_2d
 
 
@@ -20,11 +19,15 @@ def wine():
     return X, y, teacher
 
 
-def test_one_se_2d_reduces_to_the_1d_rule():
+def test_one_se_with_one_lambda_is_the_1d_rule():
     rng = np.random.RandomState(0)
     for _ in range(200):
         mean, se = rng.rand(7), rng.rand(7) * 0.2
-        assert one_standard_error_choice_2d(mean, se) == (one_standard_error_choice(mean, se), 0)
+        best = int(np.argmax(mean))  # the first candidate within one SE of the best mean
+        first = int(np.flatnonzero(mean >= mean[best] - se[best])[0])
+        assert one_standard_error_choice_2d(mean, se) == (first, 0)
+    assert one_standard_error_choice_2d([0.80, 0.84, 0.86], [0.01, 0.01, 0.03]) == (1, 0)
+    assert one_standard_error_choice_2d([0.80, 0.84, 0.86], np.zeros(3)) == (2, 0)
 
 
 def test_one_se_2d_takes_the_deepest_candidate_then_the_strongest_shrinkage():

@@ -9,7 +9,21 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping
 
-__all__ = ["check_bool", "check_fraction", "check_int", "check_ints", "check_positive"]
+import numpy as np
+
+__all__ = [
+    "ROW_SUM_TOLERANCE",
+    "check_belief",
+    "check_bool",
+    "check_fraction",
+    "check_int",
+    "check_ints",
+    "check_positive",
+    "check_thresholds",
+]
+
+#: A belief row may sum to 1 within this much (float sums of probabilities).
+ROW_SUM_TOLERANCE = 1e-5
 
 
 def check_int(name: str, value, *, low=None, high=None, allow_none=False):
@@ -85,3 +99,53 @@ def check_bool(name: str, value):
     if not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False; got {value!r}.")
     return value
+
+
+def check_belief(
+    belief, *, n_rows=None, n_classes=None, name="belief", sums_to_one=True
+) -> np.ndarray:
+    """Validate a belief matrix and return it as a float64 array.
+
+    ``sums_to_one=False`` accepts rows of values in [0, 1] that need not sum to one (a
+    belief clipped by ε, as the batched tree learner receives it).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the offending rows when the matrix is not 2-D, has the wrong
+        shape, or has rows that are not finite, have negative entries, or do not sum to 1
+        (with ``sums_to_one=False``: have entries above 1).
+    """
+    b = np.asarray(belief, dtype=np.float64)
+    if b.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_classes); got shape {b.shape}.")
+    if n_rows is not None and b.shape[0] != n_rows:
+        raise ValueError(f"{name} has {b.shape[0]} rows but X has {n_rows}.")
+    if n_classes is not None and b.shape[1] != n_classes:
+        raise ValueError(f"{name} has {b.shape[1]} columns but there are {n_classes} classes.")
+    problems = {
+        "are not finite": ~np.isfinite(b).all(axis=1),
+        "have negative entries": (b < 0).any(axis=1),
+    }
+    if sums_to_one:
+        problems["do not sum to 1"] = np.abs(b.sum(axis=1) - 1.0) > ROW_SUM_TOLERANCE
+    else:
+        problems["have entries above 1"] = (b > 1).any(axis=1)
+    for what, bad in problems.items():
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            shown = ", ".join(map(str, rows[:10])) + (" …" if rows.size > 10 else "")
+            raise ValueError(f"{name}: {rows.size} row(s) {what} (rows {shown}).")
+    return b
+
+
+def check_thresholds(thresholds) -> np.ndarray:
+    """Candidate thresholds as float64: a non-empty, finite, strictly increasing 1-D array."""
+    t = np.asarray(thresholds, dtype=np.float64)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"thresholds must be a non-empty 1-D array; got shape {t.shape}.")
+    if not np.isfinite(t).all():
+        raise ValueError("thresholds must be finite.")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("thresholds must be strictly increasing.")
+    return t

@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from crembo._compat import validate_data
+from crembo._seeds import MAX_SEED
 
 __all__ = ["EpochSelectedMLP"]
 
@@ -79,7 +80,7 @@ class EpochSelectedMLP(ClassifierMixin, BaseEstimator):
         if not (isinstance(self.max_epochs, int | np.integer) and self.max_epochs >= 1):
             raise ValueError(f"max_epochs must be an integer >= 1; got {self.max_epochs!r}.")
         rng = check_random_state(self.random_state)
-        split_seed, net_seed = rng.randint(np.iinfo(np.int32).max, size=2)
+        split_seed, net_seed = rng.randint(MAX_SEED, size=2)
         self.classes_ = np.unique(y)
         _, counts = np.unique(y, return_counts=True)
         stratify = y if counts.min() >= 2 else None

@@ -17,43 +17,14 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from crembo._compat import BaseForest, forest_in_bag_indices, tree_apply
+from crembo._validation import check_belief
 
 KINDS = ("auto", "votes", "proba", "oob")
-ROW_SUM_TOLERANCE = 1e-5
 
 
 def is_bagging_ensemble(teacher) -> bool:
     """Whether ``teacher`` is an ensemble whose members vote (forests, bagging)."""
     return isinstance(teacher, BaseForest | BaggingClassifier) and not is_regressor(teacher)
-
-
-def check_belief(belief, *, n_rows=None, n_classes=None, name="belief") -> np.ndarray:
-    """Validate a belief matrix and return it as a float64 array.
-
-    Raises
-    ------
-    ValueError
-        Naming ``name`` and the offending rows when the matrix is not 2-D, has the wrong
-        shape, or has rows that are not finite, have negative entries, or do not sum to 1.
-    """
-    b = np.asarray(belief, dtype=np.float64)
-    if b.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_classes); got shape {b.shape}.")
-    if n_rows is not None and b.shape[0] != n_rows:
-        raise ValueError(f"{name} has {b.shape[0]} rows but X has {n_rows}.")
-    if n_classes is not None and b.shape[1] != n_classes:
-        raise ValueError(f"{name} has {b.shape[1]} columns but there are {n_classes} classes.")
-    problems = {
-        "are not finite": ~np.isfinite(b).all(axis=1),
-        "have negative entries": (b < 0).any(axis=1),
-        "do not sum to 1": np.abs(b.sum(axis=1) - 1.0) > ROW_SUM_TOLERANCE,
-    }
-    for what, bad in problems.items():
-        if bad.any():
-            rows = np.flatnonzero(bad)
-            shown = ", ".join(map(str, rows[:10])) + (" …" if rows.size > 10 else "")
-            raise ValueError(f"{name}: {rows.size} row(s) {what} (rows {shown}).")
-    return b
 
 
 def votes_to_belief(votes, n_classes, weights=None) -> np.ndarray:

@@ -2,18 +2,21 @@
 
 A preset names a value for every remedy of the original algorithm; a parameter left at None
 takes the preset's value, ``selection="auto"`` the preset's threshold choice. Resolution
-happens here and nowhere else.
+happens here and nowhere else: the grid of shrinkage strengths λ (what the student and the
+selection allow: only a tree student is shrunk, and a selection that cannot choose λ gets the
+preset's first), the tie-break (what the student allows, see
+:func:`crembo.students.protocol.resolve_tie_break`).
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from crembo.selection import Halving, HoldOut, KFoldOneSE, Selection, as_selection
+from crembo.selection import HoldOut, KFoldOneSE, Selection, as_selection
+from crembo.students.protocol import resolve_tie_break
 
 #: Remedies of the original algorithm (see docs/results.md); ``"paper"`` turns all off.
 PRESETS = {
@@ -52,11 +55,6 @@ PRESETS = {
 #: of imodels' ``HSTreeClassifierCV``, with 0 for the plain tree).
 SHRINKAGE_GRID = (0.0, 0.1, 1.0, 10.0, 50.0, 100.0, 500.0)
 
-#: The pre-``selection`` parameters, accepted for one release with a FutureWarning.
-LEGACY_SELECTION_PARAMS = ("validation_size", "threshold_cv", "refit", "search")
-#: What ``refit=None`` meant per preset before ``selection``.
-_LEGACY_REFIT = {"paper": False, "robust": True}
-
 
 @dataclass(frozen=True)
 class Config:
@@ -71,8 +69,10 @@ class Config:
     augment_from_preset : bool
         Whether ``augment`` came from the preset (dropped when a belief is given).
     tie_break : {"index", "belief"}
+        How the student breaks ties (a native allowed-label student's own).
     shrinkage : tuple of float
-        Hierarchical-shrinkage strengths λ the selection chooses from (one value: fixed).
+        Hierarchical-shrinkage strengths λ the selection chooses from (one value: fixed);
+        ``(0.0,)`` for a student that is not a decision tree unless a λ was given.
     selection : Selection or None
         How θ is chosen (None for MEMO, which keeps θ*).
     """
@@ -109,10 +109,12 @@ def resolve_config(estimator) -> Config:
         raise ValueError(f"honest_belief must be True, False or 'oob'; got {honest!r}.")
     if tie_break not in ("index", "belief"):
         raise ValueError(f"tie_break must be 'index' or 'belief'; got {tie_break!r}.")
-    shrinkage = _shrinkage_grid(getattr(estimator, "shrinkage", None), values["shrinkage"])
+    student = _student(estimator)
+    tie_break = resolve_tie_break(student, estimator.tie_break, tie_break)
     selection = None
     if hasattr(estimator, "selection"):
-        selection = _selection(estimator, preset, values["selection"])
+        selection = as_selection(estimator.selection, values["selection"])
+    shrinkage = _shrinkage(estimator, student, values["shrinkage"], selection)
     return Config(
         preset=preset,
         honest_belief=honest if honest == "oob" else bool(honest),
@@ -123,6 +125,33 @@ def resolve_config(estimator) -> Config:
         selection=selection,
         shrinkage=shrinkage,
     )
+
+
+def _student(estimator):
+    """The student a fit will use (None: the default depth-4 tree)."""
+    from crembo.fit import default_student
+
+    student = getattr(estimator, "student", None)
+    return default_student() if student is None else student
+
+
+def _shrinkage(estimator, student, preset_value, selection) -> tuple:
+    """The λ the selection chooses from: "auto" (or the preset's grid) only for a
+    decision-tree student, and only the first λ for a selection that cannot choose one."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    given = getattr(estimator, "shrinkage", None)
+    grid = _shrinkage_grid(given, preset_value)
+    if not isinstance(student, DecisionTreeClassifier) and given in (None, "auto"):
+        return (0.0,)  # shrinkage rewrites tree node values: other students have none
+    if selection is not None and not selection.chooses_shrinkage and len(grid) > 1:
+        if given is None:
+            return grid[:1]  # the preset's grid gives way to its first λ
+        raise ValueError(
+            f"selection={type(selection).__name__} chooses θ only: give a fixed shrinkage "
+            "(a number), or choose it with HoldOut or KFoldOneSE."
+        )
+    return grid
 
 
 def _shrinkage_grid(value, preset_value) -> tuple:
@@ -142,58 +171,3 @@ def _shrinkage_grid(value, preset_value) -> tuple:
             raise ValueError("shrinkage: give at least one value.")
         return grid
     return (check_shrinkage(value),)
-
-
-def _selection(estimator, preset, preset_selection):
-    legacy = {
-        n: getattr(estimator, n, "deprecated")
-        for n in LEGACY_SELECTION_PARAMS
-        if getattr(estimator, n, "deprecated") != "deprecated"
-    }
-    if not legacy:
-        return as_selection(estimator.selection, preset_selection)
-    names = ", ".join(sorted(legacy))
-    if not (isinstance(estimator.selection, str) and estimator.selection == "auto"):
-        raise ValueError(
-            f"give the threshold choice as selection only; {names} (deprecated) cannot be "
-            f"combined with selection={estimator.selection!r}."
-        )
-    warnings.warn(
-        f"{names}: deprecated, use selection=HoldOut(...), KFoldOneSE(...) or Halving(...) "
-        "from crembo.selection (removed in the next release).",
-        FutureWarning,
-        stacklevel=4,
-    )
-    return _legacy_selection(preset, preset_selection, **legacy)
-
-
-def _legacy_selection(
-    preset, base, validation_size=None, threshold_cv=None, refit=None, search=None
-):
-    """The strategy the old ``validation_size``/``threshold_cv``/``refit``/``search`` meant.
-
-    ``threshold_cv=k`` is the old k-fold choice exactly (a fit per fold and candidate, no
-    cap, no subsample), so the ablation's variants reproduce; None meant the preset's.
-    """
-    if search is not None and search not in ("exhaustive", "halving"):
-        raise ValueError(f"search must be 'exhaustive' or 'halving'; got {search!r}.")
-    cv = threshold_cv
-    if cv is not None and (isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2):
-        raise ValueError(f"threshold_cv must be None or an integer >= 2; got {cv!r}.")
-    if validation_size is not None:
-        HoldOut(validation_size=validation_size)  # raises on a bad value, as before
-    vs = 0.15 if validation_size is None else validation_size
-    refit = bool(_LEGACY_REFIT[preset] if refit is None else refit)
-    if search == "halving":
-        if cv is not None:
-            # a preset's threshold_cv gave way to halving; an explicit one is a contradiction
-            raise ValueError(
-                "search='halving' scores on the hold-out split; set threshold_cv=None "
-                f"(it is {cv})."
-            )
-        return Halving(validation_size=vs, refit=refit)
-    if cv is not None:
-        return KFoldOneSE(n_splits=int(cv), batched=False, max_swept=None, max_search_rows=None)
-    if isinstance(base, HoldOut):
-        return HoldOut(validation_size=vs, refit=refit)
-    return base

@@ -1,33 +1,40 @@
 """Scikit-learn estimators: CREMBO and MEMO (the VT baseline is in :mod:`crembo.surrogate`).
 
-The pieces live by concern: the fit pipeline and the oracle in :mod:`crembo.fit`, presets
-and the resolved configuration in :mod:`crembo.config`, the threshold choice in
-:mod:`crembo.selection`; this module holds the two public estimators and re-exports what
-other modules import from here.
+The pieces live by concern: the fit step in :mod:`crembo.fit`, the oracle in
+:mod:`crembo.oracle`, presets and the resolved configuration in :mod:`crembo.config`, the
+threshold choice in :mod:`crembo.selection`, the student contract in
+:mod:`crembo.students.protocol`; this module holds the two public estimators (their
+parameters declared in ``_parameter_constraints``, checked by one call at the start of
+``fit``) and re-exports what other modules import from here.
 """
 
 from __future__ import annotations
 
-from sklearn.utils import check_random_state
+import numbers
 
+from crembo._compat import HasMethods, Interval, StrOptions
+from crembo.base import DeepHypothesisBase
 from crembo.config import PRESETS, Config
 from crembo.depth import candidate_thresholds
 from crembo.diagnostics import warn_fitted_model
-from crembo.fit import (
-    AllowedLabelOracle,
-    DeepHypothesisBase,
-    as_allowed_label_learner,
-    default_student,
-    default_teacher,
-    scorer_for,
-)
-from crembo.search import candidates_table, check_delta, memo
-from crembo.selection import Halving, HoldOut, KFoldOneSE, SearchProblem
+from crembo.fit import default_student, default_teacher, scorer_for
+from crembo.oracle import OracleFactory
+from crembo.search import candidates_table, memo
+from crembo.selection import STRATEGIES, Halving, HoldOut, KFoldOneSE, SearchProblem, Selection
 from crembo.students.export import ReadableTreeMixin
+from crembo.students.protocol import TIE_BREAKS, as_allowed_label_learner
 from crembo.surrogate import SurrogateClassifier
 
-#: the oracle's old name (benchmarks/paper_protocol.py patches its ``fit``)
-_AllowedLabelOracle = AllowedLabelOracle
+#: The parameters MEMO and CREMBO share, as scikit-learn's ``_parameter_constraints``.
+_SHARED_CONSTRAINTS = {
+    "teacher": [HasMethods(["fit"]), callable, None],
+    "student": [HasMethods(["fit"]), None],
+    "belief": [StrOptions({"auto", "votes", "proba"})],
+    "epsilon": [Interval(numbers.Real, 0, 0.5, closed="left")],
+    "max_candidates": [Interval(numbers.Integral, 2, None, closed="left"), None],
+    "n_jobs": [numbers.Integral, None],
+    "random_state": ["random_state"],
+}
 
 __all__ = [
     "PRESETS",
@@ -92,7 +99,24 @@ class MEMOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         Measured empirical depth of ``student_`` on the training sample.
     probes_ : dict of arrays
         Thresholds probed by the binary search and the depth measured at each.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from crembo import MEMOClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> memo = MEMOClassifier(random_state=0).fit(X, y)
+    >>> bool(memo.feasible_), bool(memo.depth_ >= memo.threshold_)
+    (True, True)
     """
+
+    _parameter_constraints: dict = {
+        **_SHARED_CONSTRAINTS,
+        "depth_quantile": [Interval(numbers.Real, 0, 1, closed="left")],
+        "honest_belief": ["boolean", StrOptions({"oob"})],
+        "augment": [Interval(numbers.Real, 0, None, closed="left")],
+        "tie_break": [StrOptions(set(TIE_BREAKS))],
+    }
 
     def __init__(
         self,
@@ -132,11 +156,15 @@ class MEMOClassifier(ReadableTreeMixin, DeepHypothesisBase):
             Rows used only for the belief and the depth constraint.
         belief : array-like of shape (n_samples + n_extra, n_classes), default=None
             A belief to use instead of asking the teacher.
+
+        Returns
+        -------
+        self : MEMOClassifier
+            Fitted.
         """
-        self._resolve_config()
-        sample = self._prepare(X, y, X_unlabeled, belief, check_random_state(self.random_state))
+        sample, learner, _ = self._prepare(X, y, X_unlabeled, belief)
         self.thresholds_ = candidate_thresholds(sample.belief, max_candidates=self.max_candidates)
-        oracle = self._oracle(sample)
+        oracle = OracleFactory(learner, sample, self.config_.depth_quantile)()
         result = memo(self.thresholds_, oracle)
         self.student_, self.threshold_, self.feasible_ = (
             result.student,
@@ -147,7 +175,6 @@ class MEMOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.depth_ = self._measured_depth(sample)
         warn_fitted_model(self, sample.belief)
         self.n_student_fits_ = oracle.n_fits
-        self._forget_fit_state()
         return self
 
 
@@ -210,10 +237,6 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         Parallel student fits in the sweep, and threads for ensemble votes.
     random_state : int, RandomState instance or None, default=None
         Seeds the teacher (when fitted here), the split, the student and augmentation.
-    validation_size, threshold_cv, refit, search : deprecated
-        The threshold choice before ``selection`` (``HoldOut(validation_size, refit)``,
-        ``KFoldOneSE(threshold_cv, batched=False)``, ``Halving``); still honoured with a
-        FutureWarning, removed in the next release.
 
     Attributes
     ----------
@@ -267,6 +290,25 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
     True
     """
 
+    _parameter_constraints: dict = {
+        **_SHARED_CONSTRAINTS,
+        "delta": [Interval(numbers.Integral, 1, None, closed="left")],
+        "selection": [StrOptions({"auto", *STRATEGIES}), Selection],
+        "scoring": [str, callable],
+        "depth_quantile": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "honest_belief": ["boolean", StrOptions({"oob"}), None],
+        "augment": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "tie_break": [StrOptions(set(TIE_BREAKS)), None],
+        "shrinkage": [
+            Interval(numbers.Real, 0, None, closed="left"),
+            StrOptions({"auto"}),
+            list,
+            tuple,
+            None,
+        ],
+        "preset": [StrOptions(set(PRESETS))],
+    }
+
     def __init__(
         self,
         teacher=None,
@@ -286,10 +328,6 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         preset="robust",
         n_jobs=None,
         random_state=None,
-        validation_size="deprecated",
-        threshold_cv="deprecated",
-        refit="deprecated",
-        search="deprecated",
     ):
         self.teacher = teacher
         self.student = student
@@ -307,10 +345,6 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.preset = preset
         self.n_jobs = n_jobs
         self.random_state = random_state
-        self.validation_size = validation_size
-        self.threshold_cv = threshold_cv
-        self.refit = refit
-        self.search = search
 
     def fit(self, X, y, X_unlabeled=None, belief=None):
         """Fit the teacher if needed, run MEMO, choose the threshold and keep its student.
@@ -323,24 +357,25 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
             Rows used only for the belief and the depth constraint.
         belief : array-like of shape (n_samples + n_extra, n_classes), default=None
             A belief to use instead of asking the teacher.
+
+        Returns
+        -------
+        self : CREMBOClassifier
+            Fitted.
         """
-        config = self._resolve_config()
-        check_delta(self.delta)
-        sample = self._prepare(X, y, X_unlabeled, belief, check_random_state(self.random_state))
+        sample, learner, seed = self._prepare(X, y, X_unlabeled, belief)
+        config = self.config_
         self.thresholds_ = candidate_thresholds(sample.belief, max_candidates=self.max_candidates)
-        self._scorer = scorer_for(self.scoring)
         problem = SearchProblem(
             sample=sample,
             thresholds=self.thresholds_,
-            oracle_for=lambda rows, shrinkage=0.0: self._oracle(
-                sample if rows is None else sample.rows(rows), shrinkage
-            ),
-            scorer=self._scorer,
+            oracle_for=OracleFactory(learner, sample, config.depth_quantile),
+            scorer=scorer_for(self.scoring),
             accuracy=isinstance(self.scoring, str) and self.scoring == "accuracy",
             delta=int(self.delta),
             n_jobs=self.n_jobs,
-            seed=self._split_seed,
-            shrinkage=self._shrinkage_grid(config),
+            seed=seed,
+            shrinkage=config.shrinkage,
         )
         choice = config.selection.choose(problem)
         self._record_memo(choice.memo)
@@ -354,7 +389,6 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.n_search_rows_ = choice.n_search_rows
         self.depth_ = self._measured_depth(sample.rows(choice.rows))
         warn_fitted_model(self, sample.belief)
-        self._forget_fit_state()
         return self
 
     def _record_memo(self, result):

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 import numpy as np
 from joblib import Parallel, delayed
 
+from crembo._validation import check_int, check_thresholds
+
 #: Parallel fits run in threads unless a joblib backend is set (``parallel_config``, e.g.
 #: Dask): tree fits release the GIL, and threads share the sample instead of pickling it to
 #: worker processes for every candidate, which cost more than the fits themselves.
@@ -34,8 +36,7 @@ class BatchOracle(Oracle, Protocol):
     ``fit_many(thresholds, masks)`` returns a batch whose ``predict(X)`` gives class indices
     of shape ``(n_masks, n_thresholds, n_rows)`` (or with a shrinkage axis of length one
     before the rows): the student fitted on the rows of each mask (boolean, one row of the
-    sample per column) at each threshold. Searches that use it read MEMO's θ* from the
-    depths of the all-rows students with :func:`memo_from_depths`.
+    sample per column) at each threshold.
     """
 
     can_fit_many: bool
@@ -78,7 +79,7 @@ def memo(thresholds, oracle: Oracle) -> MemoResult:
     shrinks the allowed sets), about ``log2(len(thresholds))`` fits. When no candidate is
     feasible the student of the smallest threshold is returned with ``feasible=False``.
     """
-    thresholds = _check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
     probes: list[Candidate] = []
     lo, hi, best = -1, thresholds.size, None
     while hi - lo > 1:
@@ -98,42 +99,9 @@ def memo(thresholds, oracle: Oracle) -> MemoResult:
     return MemoResult(best.index, best.threshold, best.student, best.depth, True, probes)
 
 
-def memo_from_depths(thresholds, depths) -> MemoResult:
-    """MEMO's bisection run on depths measured already (one per candidate).
-
-    The same probes, in the same order, as :func:`memo` with an oracle whose student at
-    ``thresholds[i]`` has depth ``depths[i]``, so the result is the one the bisection would
-    give even where feasibility is not monotone. Students are None.
-    """
-    thresholds = _check_thresholds(thresholds)
-    depths = np.asarray(depths, dtype=float)
-    if depths.shape != thresholds.shape:
-        raise ValueError(f"depths must have one entry per threshold; got shape {depths.shape}.")
-
-    def probe(i):
-        return Candidate(i, float(thresholds[i]), None, float(depths[i]))
-
-    probes: list[Candidate] = []
-    lo, hi, best = -1, thresholds.size, None
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        probes.append(probe(mid))
-        if probes[-1].feasible:
-            lo, best = mid, probes[-1]
-        else:
-            hi = mid
-    if best is None:
-        best = next((p for p in probes if p.index == 0), None)
-        if best is None:
-            best = probe(0)
-            probes.append(best)
-        return MemoResult(0, best.threshold, None, best.depth, False, probes)
-    return MemoResult(best.index, best.threshold, None, best.depth, True, probes)
-
-
 def memo_linear(thresholds, oracle: Oracle) -> MemoResult:
     """MEMO by scanning every candidate (a reference for tests; |Θ| fits)."""
-    thresholds = _check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
     probes = [_probe(oracle, thresholds, i) for i in range(thresholds.size)]
     feasible = [p for p in probes if p.feasible]
     best = feasible[-1] if feasible else probes[0]
@@ -142,7 +110,7 @@ def memo_linear(thresholds, oracle: Oracle) -> MemoResult:
 
 def sweep_indices(start: int, n_thresholds: int, delta: int) -> np.ndarray:
     """Indices from ``start`` upward in steps of ``delta``, within the candidate list."""
-    check_delta(delta)
+    check_int("delta", delta, low=1)
     return np.arange(start, n_thresholds, int(delta))
 
 
@@ -172,18 +140,11 @@ def sweep(
     candidates : list of Candidate
         In threshold order, each with its score.
     """
-    thresholds = _check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
     idx = sweep_indices(start, thresholds.size, delta)
-
-    def run(i):
-        if i == start and first is not None:
-            cand = Candidate(i, first.threshold, first.student, first.depth)
-        else:
-            cand = _probe(oracle, thresholds, i)
-        cand.score = float(score(cand.student))
-        return cand
-
-    return list(Parallel(n_jobs=n_jobs, prefer=PREFER)(delayed(run)(i) for i in idx))
+    if first is not None:  # MEMO's student is the one at ``start``
+        first = Candidate(start, first.threshold, first.student, first.depth)
+    return sweep_at(thresholds, idx, oracle, score, first=first, n_jobs=n_jobs)
 
 
 def sweep_at(
@@ -193,7 +154,7 @@ def sweep_at(
 
     ``first`` (a fitted :class:`Candidate` or :class:`MemoResult`) is reused at its index.
     """
-    thresholds = _check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
 
     def run(i):
         if first is not None and i == first.index:
@@ -224,10 +185,8 @@ def halving_schedule(n_candidates: int, n_rows: int, *, eta: int = 3, min_rows: 
     ``n_rows`` when that is smaller). When one rung already holds every row, the schedule is
     that rung alone: successive halving reduces to the exhaustive sweep.
     """
-    if isinstance(eta, bool) or not isinstance(eta, int | np.integer) or eta < 2:
-        raise ValueError(f"eta must be an integer >= 2; got {eta!r}.")
-    if isinstance(min_rows, bool) or not isinstance(min_rows, int | np.integer) or min_rows < 1:
-        raise ValueError(f"min_rows must be an integer >= 1; got {min_rows!r}.")
+    check_int("eta", eta, low=2)
+    check_int("min_rows", min_rows, low=1)
     rungs = 1
     while eta ** (rungs - 1) < n_candidates:
         rungs += 1
@@ -281,7 +240,7 @@ def halving_sweep(
     n_jobs : int, default=None
         Parallel fits within a rung (joblib).
     """
-    thresholds = _check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
     idx = sweep_indices(start, thresholds.size, delta)
     sizes = halving_schedule(idx.size, n_rows, eta=eta, min_rows=min_rows)
     rng = random_state
@@ -323,30 +282,9 @@ def best_candidate(candidates: list[Candidate]) -> Candidate:
     return candidates[int(np.flatnonzero(scores == scores.max())[0])]
 
 
-def one_standard_error_choice(mean_scores, std_errors) -> int:
-    """Index of the first (deepest) candidate within one standard error of the best mean."""
-    mean_scores = np.asarray(mean_scores, dtype=float)
-    best = int(np.argmax(mean_scores))
-    return int(np.flatnonzero(mean_scores >= mean_scores[best] - std_errors[best])[0])
-
-
-def check_delta(delta) -> None:
-    if isinstance(delta, bool) or not isinstance(delta, int | np.integer) or delta < 1:
-        raise ValueError(f"delta must be an integer >= 1; got {delta!r}.")
-
-
 def _probe(oracle: Oracle, thresholds: np.ndarray, i: int) -> Candidate:
     student = oracle.fit(float(thresholds[i]))
     return Candidate(i, float(thresholds[i]), student, float(oracle.depth(student)))
-
-
-def _check_thresholds(thresholds) -> np.ndarray:
-    t = np.asarray(thresholds, dtype=np.float64)
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError("thresholds must be a non-empty 1-D array.")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("thresholds must be strictly increasing.")
-    return t
 
 
 def candidates_table(cands, score_se=None) -> dict:

@@ -13,14 +13,13 @@ Each strategy runs MEMO for θ* and picks a threshold at or above it:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from crembo._validation import check_int
+from crembo._validation import check_fraction, check_int
 from crembo.search import (
     Candidate,
     MemoResult,
@@ -42,12 +41,13 @@ class SearchProblem:
 
     Attributes
     ----------
-    sample : crembo.fit.Sample
+    sample : crembo.oracle.Sample
         Every row (labelled, unlabelled, synthetic) with its belief; ``y = -1`` when unlabelled.
     thresholds : ndarray
         Sorted candidate thresholds Θ.
-    oracle_for : callable
-        ``oracle_for(rows)``: an oracle fitting on those rows of ``sample`` (None: all).
+    oracle_for : crembo.oracle.OracleFactory
+        ``oracle_for(rows, shrinkage=0.0)``: an oracle fitting on those rows of ``sample``
+        (None: all), the student shrunk by λ.
     scorer : callable
         ``scorer(student, X, y) -> float``, higher is better.
     accuracy : bool
@@ -59,7 +59,9 @@ class SearchProblem:
         Seeds the splits and subsamples.
     shrinkage : tuple of float
         Hierarchical-shrinkage strengths λ to choose from beside θ (``oracle_for(rows, λ)``
-        fits with λ); MEMO's θ* is always certified on the unshrunk student (λ = 0).
+        fits with λ), resolved by :func:`crembo.config.resolve_config` (one value unless the
+        strategy's ``chooses_shrinkage``); MEMO's θ* is always certified on the unshrunk
+        student (λ = 0).
     """
 
     sample: Any
@@ -91,17 +93,18 @@ class Choice:
 
 
 class Selection:
-    """Base of the strategies: ``choose(problem) -> Choice``."""
+    """Base of the strategies: ``choose(problem) -> Choice``.
+
+    A strategy is a frozen dataclass with a ``name`` (``selection="name"`` builds it with
+    its defaults) and says whether it can choose the shrinkage λ beside θ
+    (``chooses_shrinkage``; when not, the configuration gives it one λ).
+    """
 
     name: ClassVar[str] = ""
+    chooses_shrinkage: ClassVar[bool] = True
 
     def choose(self, problem: SearchProblem) -> Choice:  # pragma: no cover - interface
         raise NotImplementedError
-
-
-def _check_fraction(name, value):
-    if isinstance(value, bool) or not (isinstance(value, numbers.Real) and 0 < value < 1):
-        raise ValueError(f"{name} must be a number in (0, 1); got {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class HoldOut(Selection):
     name: ClassVar[str] = "holdout"
 
     def __post_init__(self):
-        _check_fraction("validation_size", self.validation_size)
+        check_fraction("validation_size", self.validation_size)
 
     def choose(self, problem):
         s = problem.sample
@@ -164,14 +167,9 @@ class HoldOut(Selection):
             if best is None or top.score >= best.score:
                 best, lam = top, shrinkage
                 table = candidates_table(cands, np.full(len(cands), np.nan))
-        student, rows = best.student, search_rows
-        if self.refit:
-            rows = np.arange(s.n_rows)
-            if rows.size != search_rows.size:
-                student = problem.oracle_for(None, lam).fit(best.threshold)
-                n_fits += 1
+        student, rows, refits = _refit(problem, self.refit, best, search_rows, lam)
         return Choice(
-            best.threshold, student, rows, result, table, n_fits, 0, search_rows.size, lam
+            best.threshold, student, rows, result, table, n_fits + refits, 0, search_rows.size, lam
         )
 
 
@@ -204,18 +202,14 @@ class Halving(Selection):
     validation_size: float = 0.15
     refit: bool = False
     name: ClassVar[str] = "halving"
+    chooses_shrinkage: ClassVar[bool] = False
 
     def __post_init__(self):
         check_int("eta", self.eta, low=2)
         check_int("min_rows", self.min_rows, low=1)
-        _check_fraction("validation_size", self.validation_size)
+        check_fraction("validation_size", self.validation_size)
 
     def choose(self, problem):
-        if len(problem.shrinkage) > 1:
-            raise ValueError(
-                "selection=Halving chooses θ only: give a fixed shrinkage (a number), or "
-                "choose it with HoldOut or KFoldOneSE."
-            )
         s = problem.sample
         _, val, search_rows = _holdout_rows(s.y, self.validation_size, problem.seed)
         n = search_rows.size
@@ -244,14 +238,9 @@ class Halving(Selection):
         n_fits = memo_oracle.n_fits + out.n_fits
         table = candidates_table(out.candidates, np.full(len(out.candidates), np.nan))
         table["n_rows"] = out.n_rows
-        student, rows = out.best.student, search_rows
         lam = problem.shrinkage[0]
-        if self.refit:
-            rows = np.arange(s.n_rows)
-            if rows.size != search_rows.size:
-                student = problem.oracle_for(None, lam).fit(out.best.threshold)
-                n_fits += 1
-        return Choice(out.best.threshold, student, rows, result, table, n_fits, 0, n, lam)
+        student, rows, refits = _refit(problem, self.refit, out.best, search_rows, lam)
+        return Choice(out.best.threshold, student, rows, result, table, n_fits + refits, 0, n, lam)
 
 
 @dataclass(frozen=True)
@@ -633,19 +622,22 @@ def allowed_label_keys(belief, thresholds) -> np.ndarray:
 
 
 def make_folds(y, k, seed):
-    """Stratified k folds of the labels when every class has k rows, plain k folds else."""
-    from sklearn.model_selection import KFold, StratifiedKFold
-
+    """The k folds of the labels (:func:`fold_splitter`), as (train, test) index pairs."""
     if y.size < k:
         raise ValueError(
             f"selection=KFoldOneSE(n_splits={k}) needs at least {k} labelled rows; got {y.size}."
         )
-    counts = np.bincount(y)
-    if counts[counts > 0].min() >= k:
-        splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
-    else:
-        splitter = KFold(k, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(y.size), y))
+    return list(fold_splitter(y, k, seed).split(np.zeros(y.size), y))
+
+
+def fold_splitter(y, k, seed):
+    """Shuffled k folds, stratified when every class present has at least ``k`` rows."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    counts = np.unique(y, return_counts=True)[1]
+    if counts.min() >= k:
+        return StratifiedKFold(k, shuffle=True, random_state=seed)
+    return KFold(k, shuffle=True, random_state=seed)
 
 
 def _holdout_rows(y_all, validation_size, seed):
@@ -688,14 +680,6 @@ def _stratified_subsample(y, n_keep, seed):
     return np.sort(np.concatenate(keep))
 
 
-def _depths(pointwise, alpha):
-    """Depth statistic of every row of ``pointwise`` (see :func:`crembo.depth.depth_statistic`)."""
-    if alpha == 0:
-        return pointwise.min(axis=1)
-    k = min(int(np.floor(alpha * pointwise.shape[1])), pointwise.shape[1] - 1)
-    return np.partition(pointwise, k, axis=1)[:, k]
-
-
 class _Bound:
     """``score(student)`` on fixed rows (holds only what parallel workers need)."""
 
@@ -704,6 +688,17 @@ class _Bound:
 
     def __call__(self, student):
         return self.scorer(student, self.X, self.y)
+
+
+def _refit(problem, refit, best, search_rows, lam):
+    """``(student, rows, fits)``: with ``refit``, ``best``'s threshold refitted on every row
+    of the sample (one fit, unless the search rows were all of them already)."""
+    rows = np.arange(problem.sample.n_rows)
+    if not refit:
+        return best.student, search_rows, 0
+    if rows.size == search_rows.size:
+        return best.student, rows, 0
+    return problem.oracle_for(None, lam).fit(best.threshold), rows, 1
 
 
 def _bound(problem, rows, sample=None):

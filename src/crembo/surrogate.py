@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from crembo._compat import validate_data
-from crembo.fit import default_student, default_teacher, reject_inf, seeded
+from crembo._compat import HasMethods, validate_data, validate_params
+from crembo._seeds import MAX_SEED, seeded
+from crembo.fit import default_student, reject_inf, resolve_teacher
 from crembo.students.export import ReadableTreeMixin
-
-MAX_SEED = np.iinfo(np.int32).max
 
 
 class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
@@ -30,8 +28,28 @@ class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    teacher_, student_, classes_
+    teacher_ : classifier
+        The fitted teacher (``teacher`` itself when it was fitted).
+    student_ : classifier
+        The student fitted to the teacher's predicted labels.
+    classes_ : ndarray
+        The teacher's classes.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from crembo import SurrogateClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> vt = SurrogateClassifier(random_state=0).fit(X, y)
+    >>> float(vt.score(X, vt.teacher_.predict(X))) > 0.9
+    True
     """
+
+    _parameter_constraints: dict = {
+        "teacher": [HasMethods(["fit", "predict"]), None],
+        "student": [HasMethods(["fit", "predict"]), None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, teacher=None, student=None, *, random_state=None):
         self.teacher = teacher
@@ -39,43 +57,46 @@ class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
-        """Fit the teacher if needed, then the student on the teacher's labels."""
+        """Fit the teacher if needed, then the student on the teacher's labels.
+
+        Returns
+        -------
+        self : SurrogateClassifier
+            Fitted.
+        """
+        validate_params(self)
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
         reject_inf(X, "X")
         check_classification_targets(y)
         rng = check_random_state(self.random_state)
         teacher_seed, student_seed = rng.randint(MAX_SEED, size=2)
-        teacher = default_teacher() if self.teacher is None else self.teacher
-        if not hasattr(teacher, "predict"):
-            raise TypeError(
-                f"teacher: expected a classifier with predict; got {type(teacher).__name__}."
-            )
-        try:
-            check_is_fitted(teacher)
-            self.teacher_ = teacher
-        except NotFittedError:
-            self.teacher_ = seeded(clone(teacher), teacher_seed).fit(X, y)
-        self.classes_ = np.asarray(self.teacher_.classes_)
-        if self.classes_.size < 2:
-            raise ValueError("y: need at least 2 classes to compress a classifier; got one class.")
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:  # a teacher of other classes: as CREMBO, refuse rather than ignore y
-            raise ValueError(
-                f"y contains labels the teacher never saw: {unseen.tolist()[:10]}; the "
-                f"teacher knows {self.classes_.tolist()[:20]}."
-            )
+        fit = resolve_teacher(self.teacher, X, y, teacher_seed)
+        self.teacher_, self.classes_ = fit.teacher, fit.classes
+        labels = np.asarray(self.teacher_.predict(X))
+        if not np.array_equal(np.asarray(self.teacher_.classes_), self.classes_):
+            labels = self.classes_[labels]  # a teacher fitted on the codes of y's labels
         student = default_student() if self.student is None else self.student
-        self.student_ = seeded(clone(student), student_seed).fit(X, self.teacher_.predict(X))
+        self.student_ = seeded(clone(student), student_seed).fit(X, labels)
         return self
 
     def predict(self, X):
-        """Predict class labels with the student."""
+        """Predict class labels with the student.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
         check_is_fitted(self, "student_")
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
         return self.student_.predict(X)
 
     def predict_proba(self, X):
-        """Student probabilities, columns in ``classes_`` order."""
+        """Student probabilities, columns in ``classes_`` order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
         check_is_fitted(self, "student_")
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
         proba = self.student_.predict_proba(X)

@@ -229,7 +229,7 @@ def test_sharing_on_breast_cancer():
     "change, name",
     [
         (dict(X=np.ones(10)), "X"),
-        (dict(X=np.ones((5, 2))), "belief must have shape \\(5"),
+        (dict(X=np.ones((5, 2))), "belief has 10 rows but X has 5"),
         (dict(X=np.full((10, 2), np.nan)), "X"),
         (dict(belief=np.ones((10, 2)) * 2), "belief"),
         (dict(belief=np.ones((9, 2))), "belief"),

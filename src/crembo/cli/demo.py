@@ -61,8 +61,8 @@ def demo(
     import numpy as np
 
     from crembo.metrics import pairwise_agreement
-    from crembo.tables import rich_table
     from crembo.students.tree import tree_rules
+    from crembo.tables import rich_table
 
     start = time.perf_counter()
     X, y, features, class_names, source = _demo_data(dataset)

@@ -29,6 +29,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from crembo._compat import validate_data
+from crembo._seeds import MAX_SEED
 from crembo.nets.belief import default_device, softmax, torch_logits
 from crembo.nets.losses import (
     ALLOWED_LOSSES,
@@ -37,8 +38,6 @@ from crembo.nets.losses import (
     distilled_allowed_loss,
 )
 from crembo.nets.models import build_module
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def _deterministic_kernels(device):
@@ -89,7 +88,7 @@ class _TorchNet(BaseEstimator):
         """Fit ``self.module_`` by minimizing ``loss_fn(logits, *targets[rows], weight=)``."""
         self._check_params()
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(_MAX_SEED))
+        seed = int(rng.randint(MAX_SEED))
         device = default_device(self.device)
         self.input_shape_ = self._input_shape(X.shape[1])
         n = X.shape[0]
@@ -405,8 +404,12 @@ class TorchAllowedLabelClassifier(ClassifierMixin, _TorchNet):
         self.device = device
         self.random_state = random_state
 
-    def fit(self, X, Y, sample_weight=None):
-        """Fit to a multi-hot matrix ``Y`` of shape (n_samples, n_classes)."""
+    def fit(self, X, Y, sample_weight=None, belief=None):
+        """Fit to a multi-hot matrix ``Y`` of shape (n_samples, n_classes).
+
+        ``belief`` (the teacher's, passed by CREMBO to every allowed-label student, see
+        :mod:`crembo.students.protocol`) is not used: ties go to the largest logit.
+        """
         X = validate_data(self, X, dtype=np.float32)
         Y = np.asarray(Y)
         if Y.ndim != 2 or Y.shape[0] != X.shape[0] or Y.shape[1] < 2:

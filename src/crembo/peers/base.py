@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from crembo._compat import validate_data
+from crembo._seeds import MAX_SEED
 from crembo.datasets import MissingExtraError
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
     "teacher_labels",
 ]
 
-_MAX_SEED = np.iinfo(np.int32).max
 #: Per-fit time limit (seconds) of the optimal-tree solvers.
 TIME_LIMIT = 10
 
@@ -125,7 +125,7 @@ class PeerClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
             raise ValueError("y: need at least 2 classes; got one class.")
-        seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         return X, y_idx, seed
 
     def _check(self, X):

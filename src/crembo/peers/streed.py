@@ -85,7 +85,7 @@ class STreeDPeer(PeerClassifier):
         self.binarizer_ = ThinBinarizer(self.n_thresholds, self.max_binary_features)
         B = self.binarizer_.fit(X, target, self.classes_.size).transform(X)
         tree = pystreed.STreeDClassifier(
-            max_depth=self.max_depth, time_limit=self.time_limit, random_seed=seed % 2**31
+            max_depth=self.max_depth, time_limit=self.time_limit, random_seed=seed
         )
         with quiet(), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)

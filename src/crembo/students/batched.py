@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crembo._validation import check_int
+from crembo._validation import check_belief, check_int, check_thresholds
 
 # Same constants as crembo.students.sklearn (not imported: that module imports scikit-learn).
 _TIE_TOL = 1e-9
@@ -255,8 +255,8 @@ def grow_allowed_label_trees(
     """
     X32 = _check_X(X, "X")
     n, d = X32.shape
-    belief = _check_belief(belief, n)
-    thresholds = _check_thresholds(thresholds)
+    belief = check_belief(belief, n_rows=n, sums_to_one=False)
+    thresholds = check_thresholds(thresholds)
     masks = _check_masks(masks, n)
     w = _check_weight(sample_weight, n)
     max_depth = _check_int(max_depth, "max_depth", 0, allow_none=True)
@@ -784,26 +784,6 @@ def _check_X(X, name, n_features=None):
     if not np.isfinite(X32).all():
         raise ValueError(f"{name} has values beyond float32's range.")
     return X32
-
-
-def _check_belief(belief, n):
-    b = np.asarray(belief, dtype=np.float64)
-    if b.ndim != 2 or b.shape[0] != n or b.shape[1] == 0:
-        raise ValueError(f"belief must have shape ({n}, n_classes); got {b.shape}.")
-    if not np.isfinite(b).all() or b.min() < 0 or b.max() > 1:
-        raise ValueError("belief must hold finite values in [0, 1].")
-    return b
-
-
-def _check_thresholds(thresholds):
-    t = np.asarray(thresholds, dtype=np.float64)
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"thresholds must be a non-empty 1-D array; got shape {t.shape}.")
-    if not np.isfinite(t).all():
-        raise ValueError("thresholds must be finite.")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("thresholds must be strictly increasing.")
-    return t
 
 
 def _check_masks(masks, n):

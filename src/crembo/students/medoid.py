@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from crembo._compat import HasMethods, Interval, StrOptions, safe_indexing, validate_params
+from crembo._seeds import MAX_SEED
 from crembo.students.sklearn import AllowedLabelClassifier
 
 
@@ -99,7 +100,7 @@ class BootstrapMedoidStudent(ClassifierMixin, BaseEstimator):
             est = base
             if base.get_params(deep=False).get("random_state", 0) is None:
                 # a tree left to chance breaks ties between splits at random: seed it here
-                est = clone(base).set_params(random_state=int(rng.randint(2**31 - 1)))
+                est = clone(base).set_params(random_state=int(rng.randint(MAX_SEED)))
             s = AllowedLabelClassifier(est, tie_break=self.tie_break, shrinkage=self.shrinkage)
             s.fit(
                 safe_indexing(X, idx),

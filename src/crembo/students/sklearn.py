@@ -91,7 +91,23 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
     tie_scores_ : ndarray or None
         With ``tie_break="belief"``: mean belief per tree node, shape (n_nodes, n_classes),
         or over the sample, shape (n_classes,). None with ``tie_break="index"``.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> Y = np.eye(3, dtype=np.uint8)[y]
+    >>> Y[y == 1, 2] = 1  # versicolor rows: virginica is allowed too
+    >>> student = AllowedLabelClassifier(LogisticRegression(max_iter=500)).fit(X, Y)
+    >>> bool(Y[np.arange(len(y)), student.predict(X)].mean() > 0.9)
+    True
     """
+
+    #: It follows :class:`crembo.students.protocol.AllowedLabelLearner`: used as it is.
+    fits_allowed_labels = True
 
     def __init__(self, estimator, tie_break="index", shrinkage=0.0):
         self.estimator = estimator
@@ -109,6 +125,11 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
         belief : array-like of shape (n_samples, n_classes), default=None
             The teacher's belief at the rows; breaks ties with ``tie_break="belief"``.
+
+        Returns
+        -------
+        self : AllowedLabelClassifier
+            Fitted.
         """
         Y = np.asarray(Y)
         if Y.ndim != 2:

@@ -27,7 +27,7 @@ student architecture, one student per method:
   sweep_fits)``). ``validation_size`` of the unit's rows choose the threshold; the paper's
   CREMBO student never sees them;
 - **CREMBO-refit** (not run by default): the paper's search, then the student refitted on
-  all the unit's rows at the chosen threshold (what ``CREMBOClassifier(refit=True)`` does;
+  all the unit's rows at the chosen threshold (what ``selection=HoldOut(refit=True)`` does;
   one more fit), so that it trains on as many rows as BM, VT and KD.
 
 Every net stops early on its own validation split (10 % of what it is fitted on), never on
