@@ -13,6 +13,7 @@ Each strategy runs MEMO for θ* and picks a threshold at or above it:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
