@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import numpy as np
 from joblib import parallel_config
 
+from crembo._seeds import MAX_SEED
+
 
 def _distributed():
     try:
@@ -105,6 +107,7 @@ def fit_on_dask(estimator, X, y, *, max_rows=500_000):
     from sklearn.utils.validation import check_is_fitted
 
     from crembo._validation import check_int
+    from crembo.config import resolve_config
 
     check_int("max_rows", max_rows, low=2)
     X, y = _as_row_partitions(X, y)
@@ -116,11 +119,11 @@ def fit_on_dask(estimator, X, y, *, max_rows=500_000):
             "fit_on_dask: the estimator's teacher must be a fitted classifier (fit it on a "
             f"sample of the rows first); got {type(teacher).__name__}."
         ) from exc
-    config = estimator._resolve_config()
+    config = resolve_config(estimator)
     n_rows = int(X.shape[0])
     keep_rate = min(1.0, max_rows / n_rows)
     seeds = np.random.RandomState(_seed_of(estimator.random_state)).randint(
-        np.iinfo(np.int32).max, size=X.numblocks[0]
+        MAX_SEED, size=X.numblocks[0]
     )
     shared = dask.delayed(teacher, pure=True)  # sent once to each worker, not per partition
     tasks = [
@@ -190,4 +193,4 @@ def _seed_of(random_state):
     """An int seed for the partitions from the estimator's random_state."""
     from sklearn.utils import check_random_state
 
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    return int(check_random_state(random_state).randint(MAX_SEED))

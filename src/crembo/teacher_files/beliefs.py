@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crembo.belief import ROW_SUM_TOLERANCE
+from crembo._validation import ROW_SUM_TOLERANCE
 from crembo.teacher_files import _common
 
 #: A column of ``crembo predict --proba``'s output that a belief file may keep (ignored).
