@@ -136,3 +136,15 @@ def test_unseen_categories_warned_at_predict(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("warning: ")
     assert "'colour': 2 row(s)" in lines[0]
     assert result.stdout.split()[:2] == ["prediction", "1"]
+
+
+def test_predictions_in_blocks_of_rows_are_the_same(compressed, wine_csv, tmp_path, monkeypatch):
+    """Rows are predicted in blocks (a model's n x classes work stays bounded): same output."""
+    import crembo.cli.predict
+
+    out, _ = compressed
+    args = ("predict", "--model", out / "m.skops", "--data", wine_csv, "--proba", "--out")
+    assert run(*args, tmp_path / "one.csv").exit_code == 0
+    monkeypatch.setattr(crembo.cli.predict, "_CHUNK_CELLS", 7)  # blocks of 2 rows
+    assert run(*args, tmp_path / "blocks.csv").exit_code == 0
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "blocks.csv").read_bytes()

@@ -87,14 +87,14 @@ def predict(
             f"--id: no column {id_column!r} in {data}; columns: {', '.join(map(str, df.columns))}."
         )
     target = meta.get("target")
-    pred = estimator.predict(X)
+    pred = _in_chunks(estimator.predict, X, estimator)
     frame = pd.DataFrame({"prediction": pred})
     if id_column is not None:
         frame.insert(0, id_column, df[id_column].to_numpy())
     if proba:
         if not hasattr(estimator, "predict_proba"):
             raise ValueError(f"--proba: the model in {model} gives no probabilities.")
-        P = estimator.predict_proba(X)
+        P = _in_chunks(estimator.predict_proba, X, estimator)
         classes = getattr(estimator, "classes_", meta.get("classes"))
         for k, c in enumerate(classes):
             frame[f"proba_{c}"] = P[:, k]
@@ -113,6 +113,23 @@ def predict(
         known = ~pd.isna(truth)
         acc = np.mean(np.asarray(pred[known]).astype(str) == truth[known].astype(str))
         typer.echo(f"accuracy against column {target!r}: {acc:.3f} ({known.sum()} rows)", err=True)
+
+
+#: Cells (rows times classes) of one block of rows predicted at once: a model's per-class
+#: work (an allowed-label student's n x c probabilities, a forest's sums) stays this size
+#: however many rows the file has.
+_CHUNK_CELLS = 1 << 22
+
+
+def _in_chunks(method, X, estimator):
+    """``method(X)`` in blocks of rows, concatenated (the same values as one call)."""
+    n_classes = max(len(getattr(estimator, "classes_", ())), 1)
+    step = max(1, _CHUNK_CELLS // n_classes)
+    if X.shape[0] <= step:
+        return method(X)
+    import numpy as np
+
+    return np.concatenate([method(X[i : i + step]) for i in range(0, X.shape[0], step)])
 
 
 def read_rows(meta: dict, data, *, sep=None, encoding=None):
