@@ -115,3 +115,13 @@ def test_bad_csv_inputs_are_one_line(tmp_path, extra, words):
     result = run("compress", "--data", data, "--out", out, "--folds", "0", *extra)
     refused(result, words)
     assert not out.exists()
+
+
+def test_datasets_table_shows_a_bracketed_folder(tmp_path):
+    folder = tmp_path / "[" / "x]"  # shown as ".../[/x]": a closing tag to rich
+    folder.mkdir(parents=True)
+    (folder / "heart_cleveland.csv").write_text("a,num\n1,0\n")
+    result = run("datasets", "--data-dir", folder)  # rich raised MarkupError here
+    assert result.exit_code == 0, result.output
+    heart = next(line for line in result.stdout.splitlines() if "heart" in line)
+    assert "yes" in heart

@@ -22,6 +22,7 @@ def datasets_command(
     """List the data sets that can be loaded on this machine, and from where."""
     from rich.table import Table
 
+    from crembo._escape import terminal
     from crembo.datasets import available
 
     rows = available(data_dir)
@@ -29,5 +30,5 @@ def datasets_command(
     for c in ("name", "available", "source"):
         table.add_column(c)
     for name, source, why in rows:
-        table.add_row(name, "yes" if source else "no", source or why)
+        table.add_row(terminal(name), "yes" if source else "no", terminal(source or why))
     output.console(soft_wrap=False).print(table)

@@ -214,8 +214,11 @@ def tables_command(
 def _print_summary(summary: dict, out: Path) -> None:
     from rich.table import Table
 
+    from crembo._escape import terminal
+
     robust = summary["protocol"]["experiment"] == "robustness"
-    table = Table(title=f"{summary['protocol']['experiment']} – {summary['protocol']['dataset']}")
+    title = f"{summary['protocol']['experiment']} – {summary['protocol']['dataset']}"
+    table = Table(title=terminal(title))
     cols = ["method", "accuracy", "std"] + (
         ["agreement", "agr. std"] if robust else ["wins", "ties"]
     )
@@ -227,7 +230,9 @@ def _print_summary(summary: dict, out: Path) -> None:
 
     for m, e in summary["methods"].items():
         extra = [e.get("agreement"), e.get("agreement_std")] if robust else [e["wins"], e["ties"]]
-        table.add_row(m, f(e["mean"]), f(e["std"]), *(f(v) for v in extra))
+        table.add_row(terminal(m), f(e["mean"]), f(e["std"]), *(f(v) for v in extra))
     console = output.console(soft_wrap=False)
     console.print(table)
-    console.print(f"{summary['units_done']}/{summary['units_total']} units done; results in {out}")
+    console.print(
+        f"{summary['units_done']}/{summary['units_total']} units done; results in {terminal(out)}"
+    )

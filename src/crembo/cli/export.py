@@ -55,6 +55,7 @@ def export(
     features, as `crembo predict` builds them.
     """
     from crembo import persist
+    from crembo._escape import visible
     from crembo._io import atomic_write_bytes, atomic_write_text
     from crembo.exporters import FORMATS
     from crembo.exporters.tree import export_tree
@@ -82,7 +83,7 @@ def export(
         atomic_write_bytes(out, content)
     else:
         atomic_write_text(out, content)
-    typer.echo(f"wrote {out} ({fmt}: {FORMATS[fmt].description}){note}")
+    typer.echo(visible(f"wrote {out} ({fmt}: {FORMATS[fmt].description}){note}"))
 
 
 def _checkable():
