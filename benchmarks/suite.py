@@ -288,37 +288,52 @@ def merged_tables(outs, datasets, default=DEFAULT) -> str:
 def estimate_table(q: dict, datasets) -> str:
     """The in-fit stability estimate against the measured agreement, per method that has
     one: Pearson correlation over the (set, repeat) units of the robustness runs (a unit's
-    estimate: the mean ``stability_`` of its students)."""
+    estimate: the mean ``stability_`` of its students); then every method's units pooled,
+    over all of them and within sets (each set's mean estimate and agreement removed: does
+    the estimate rank the methods of one set as the benchmark does?)."""
     from crembo.tables import markdown_table
 
-    rows = []
+    rows, pooled = [], []
     for m in q.get("agreement", {}):
         pairs = [
-            (est, q["agreement"][m][n][r])
-            for n in datasets
+            (est, q["agreement"][m][n][r], i)
+            for i, n in enumerate(datasets)
             for r, est in q.get("stability", {}).get(m, {}).get(n, {}).items()
             if r in q["agreement"][m].get(n, {})
         ]
-        pairs = np.array([p for p in pairs if np.isfinite(p).all()]).reshape(-1, 2)
+        pairs = np.array([p for p in pairs if np.isfinite(p).all()]).reshape(-1, 3)
         if len(pairs) < 3:
             continue
-        rows.append(
-            {
-                "method": m,
-                "units": len(pairs),
-                "r": np.corrcoef(pairs.T)[0, 1],
-                "mean estimate": pairs[:, 0].mean(),
-                "mean agreement": pairs[:, 1].mean(),
-            }
-        )
+        pooled.append(pairs)
+        rows.append(_estimate_row(m, pairs[:, :2]))
     if not rows:
         return ""
+    if len(pooled) > 1:
+        every = np.concatenate(pooled)
+        rows.append(_estimate_row("all methods pooled", every[:, :2]))
+        within = every[:, :2].copy()
+        for s in np.unique(every[:, 2]):
+            here = every[:, 2] == s
+            within[here] -= within[here].mean(axis=0)
+        row = _estimate_row("pooled, within sets", within)
+        row["mean estimate"] = row["mean agreement"] = np.nan
+        rows.append(row)
     return (
         "**In-fit stability estimate against the measured agreement** (robustness; r: "
         "Pearson correlation over the units, a unit's estimate the mean of its students')\n\n"
         + markdown_table(rows)
         + "\n"
     )
+
+
+def _estimate_row(method, pairs) -> dict:
+    return {
+        "method": method,
+        "units": len(pairs),
+        "r": np.corrcoef(pairs.T)[0, 1],
+        "mean estimate": pairs[:, 0].mean(),
+        "mean agreement": pairs[:, 1].mean(),
+    }
 
 
 def main(argv=None):
