@@ -139,3 +139,34 @@ def test_chromium_renders_the_page(page, tmp_path):
     pixels = Image.open(shot).convert("L")
     assert pixels.size == (900, 1400)
     assert pixels.getextrema()[0] < 100  # dark text was drawn on the white page
+
+
+def test_markdown_escaped_names_show_as_written():
+    from crembo._escape import markdown
+
+    names = [HOSTILE, "a|b", "x\\", "*bold* _i_ [l](u) `c` ~s~ &amp; \\|", "café ☕"]
+    rows = "\n".join(f"| {markdown(n)} | 1 |" for n in names)
+    page = markdown_to_html(f"| name | n |\n| --- | --- |\n{rows}\n\n{markdown(names[3])}")
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.cells, self.inside = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("td", "p"):
+                self.inside = ""
+
+        def handle_data(self, data):
+            if self.inside is not None:
+                self.inside += data
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "p") and self.inside is not None:
+                self.cells.append(self.inside)
+                self.inside = None
+
+    parsed = Cells()
+    parsed.feed(page)
+    assert parsed.cells[0::2][: len(names)] == names  # the name cells, as written
+    assert parsed.cells[-1] == names[3]

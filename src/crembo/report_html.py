@@ -106,11 +106,9 @@ def _blocks(lines: list[str], folder: Path | None):
         if not line.strip():
             i += 1
         elif line.startswith("```"):
-            # closed by a fence at least as long as the opening one (CommonMark): crembo
-            # opens with more backticks than any run inside (crembo._escape.markdown_code)
-            fence = re.match("`+", line).group()
-            close = re.compile(re.escape(fence) + "`*\\s*")
-            end = next((j for j in range(i + 1, n) if close.fullmatch(lines[j])), n)
+            # the fence may be longer than three (names holding backticks): the same closes it
+            fence = line[: len(line) - len(line.lstrip("`"))]
+            end = next((j for j in range(i + 1, n) if lines[j].rstrip() == fence), n)
             code = html.escape("\n".join(lines[i + 1 : end]))
             yield f"<pre><code>{code}</code></pre>"
             i = end + 1
@@ -164,14 +162,32 @@ def _table_rows(lines: list[str], i: int) -> tuple[list[list[str]], int]:
 
 
 def _row_closed(row: str) -> bool:
-    return row.endswith("|") and not row.endswith("\\|")
+    """Whether a table row ends with an unescaped ``|`` (a row continued on the next line
+    does not)."""
+    return row.endswith("|") and len(_split_cells(row)) > 1 and _split_cells(row)[-1] == ""
+
+
+def _split_cells(row: str) -> list[str]:
+    """``row`` split at each ``|`` that is not backslash-escaped (escapes kept)."""
+    cells, cell, i = [], [], 0
+    while i < len(row):
+        if row[i] == "\\" and i + 1 < len(row):
+            cell.append(row[i : i + 2])
+            i += 2
+            continue
+        if row[i] == "|":
+            cells.append("".join(cell))
+            cell = []
+        else:
+            cell.append(row[i])
+        i += 1
+    return [*cells, "".join(cell)]
 
 
 def _cells(row: str) -> list[str]:
-    """Cells of a table row; ``\\|`` is a ``|`` inside a cell."""
-    inner = row.strip()[1:]
-    inner = inner[:-1] if _row_closed(inner) else inner
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+    """Cells of a table row (between its outer ``|``), escapes left to :func:`_inline`."""
+    parts = _split_cells(row.strip())
+    return [c.strip() for c in parts[1:-1]] if len(parts) > 2 else [c.strip() for c in parts]
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -209,19 +225,29 @@ def _figure(alt: str, name: str, folder: Path | None) -> str:
     )
 
 
+#: Inline markdown, in the order CommonMark reads it: a backslash-escaped punctuation
+#: character, a code span, bold, an entity (what crembo._escape.markdown writes for & < >).
+_INLINE = re.compile(
+    r"\\(?P<escaped>[!-/:-@\[-`{-~])"
+    r"|(?P<ticks>`+)(?P<code>.+?)(?P=ticks)"
+    r"|\*\*(?P<bold>.+?)\*\*"
+    r"|(?P<entity>&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);)"
+)
+
+
 def _inline(text: str) -> str:
-    """Escaped text with ``code`` and **bold** spans; markdown's backslash escapes and
-    entities (what :func:`crembo._escape.markdown` writes for names) show as their
-    characters, never as markup."""
-    parts = re.split(r"(?<!\\)(`[^`]+`)", text)
-    out = []
-    for part in parts:
-        if len(part) > 2 and part.startswith("`") and part.endswith("`"):
-            out.append(f"<code>{html.escape(part[1:-1])}</code>")
+    """Markdown text as HTML: every character escaped, ``code`` and **bold** spans marked."""
+    out, at = [], 0
+    for m in _INLINE.finditer(text):
+        out.append(html.escape(text[at : m.start()]))
+        if m["escaped"] is not None:
+            out.append(html.escape(m["escaped"]))
+        elif m["code"] is not None:
+            out.append(f"<code>{html.escape(m['code'].strip())}</code>")
+        elif m["bold"] is not None:
+            out.append(f"<strong>{_inline(m['bold'])}</strong>")
         else:
-            # an escaped character is held in a private-use stand-in while bold is found
-            held = _ESCAPED.sub(lambda m: chr(0xF0000 + ord(m.group(1))), part)
-            escaped = html.escape(html.unescape(held))
-            bold = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
-            out.append(_HELD.sub(lambda m: html.escape(chr(ord(m.group()) - 0xF0000)), bold))
+            out.append(html.escape(html.unescape(m["entity"])))
+        at = m.end()
+    out.append(html.escape(text[at:]))
     return "".join(out)
