@@ -141,3 +141,17 @@ def test_cli_out_onto_special_files_is_one_line(tmp_path):
     result = run("compress", "--data", data, "--target", "y", "--out", link, "--folds", "0")
     refused(result, "--out", "symbolic link")
     assert not (tmp_path / "elsewhere.skops").exists()
+
+
+def test_compress_checks_the_report_files_before_the_fit(tmp_path):
+    from support.cli import refused, run
+
+    data = tmp_path / "train.csv"
+    data.write_text("a,y\n" + "\n".join(f"{i % 7},{i % 2}" for i in range(20)))
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "report.md").symlink_to(tmp_path / "elsewhere.md")
+    out = tmp_path / "m.skops"
+    result = run("compress", "--data", data, "--target", "y", "--out", out, "--report", report)
+    refused(result, "--report", "symbolic link")
+    assert not out.exists() and not (tmp_path / "elsewhere.md").exists()

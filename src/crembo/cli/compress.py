@@ -620,3 +620,16 @@ def _check_writable(out, report):
     check_destination(out, "--out")  # before the fit: no symbolic link, FIFO or device
     if report is not None and Path(report).exists() and not Path(report).is_dir():
         raise ValueError(f"--report {report} exists and is not a folder.")
+    if report is not None and Path(report).is_dir():
+        from crembo import report as files
+        from crembo.report_html import HTML_REPORT
+
+        # before the fit, not after the model is saved: the report's files are regular too
+        for name in (
+            files.REPORT,
+            HTML_REPORT,
+            files.SWEEP_PLOT,
+            files.DEPTH_PLOT,
+            files.TREE_PLOT,
+        ):
+            check_destination(Path(report) / name, "--report")
