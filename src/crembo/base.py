@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from crembo._compat import validate_data, validate_params
+from crembo._compat import validate_data
 from crembo.config import resolve_config
 from crembo.depth import depth_statistic
 from crembo.fit import Prepared, prepare
@@ -23,7 +23,7 @@ class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
     """Base of MEMO and CREMBO: resolve the configuration, prepare, predict."""
 
     def _prepare(self, X, y, X_unlabeled, belief) -> Prepared:
-        """Validate the parameters, resolve ``config_`` and run the fit step.
+        """Resolve ``config_`` (the parameters checked there) and run the fit step.
 
         Returns
         -------
@@ -31,7 +31,6 @@ class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
             ``(sample, learner, seed)``: the search sample, the allowed-label learner and
             the seed of the selection's splits.
         """
-        validate_params(self)
         self.config_ = resolve_config(self)
         return prepare(self, X, y, X_unlabeled, belief, check_random_state(self.random_state))
 

@@ -10,11 +10,11 @@ preset's first), the tie-break (what the student allows, see
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from crembo._compat import validate_params
 from crembo.selection import HoldOut, KFoldOneSE, Selection, as_selection
 from crembo.students.protocol import resolve_tie_break
 
@@ -88,10 +88,19 @@ class Config:
 
 
 def resolve_config(estimator) -> Config:
-    """The :class:`Config` of an estimator's parameters; raises naming a bad parameter."""
+    """The :class:`Config` of an estimator's parameters.
+
+    The parameters are checked first, by the one call of scikit-learn's validation against
+    the estimator's ``_parameter_constraints`` (the message names the parameter and what it
+    accepts); what the constraints cannot say (a λ grid's values, a tie-break against the
+    student, λ against the selection) is checked here.
+
+    Returns
+    -------
+    Config
+    """
+    validate_params(estimator)
     preset = getattr(estimator, "preset", "paper")
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise ValueError(f"preset must be one of {sorted(PRESETS)}; got {preset!r}.")
     values = PRESETS[preset]
 
     def pick(name):
@@ -101,14 +110,6 @@ def resolve_config(estimator) -> Config:
     honest, alpha, augment, tie_break = (
         pick(n) for n in ("honest_belief", "depth_quantile", "augment", "tie_break")
     )
-    if not (isinstance(alpha, numbers.Real) and 0 <= alpha < 1):
-        raise ValueError(f"depth_quantile must be a number in [0, 1); got {alpha!r}.")
-    if not (isinstance(augment, numbers.Real) and augment >= 0):
-        raise ValueError(f"augment must be a number >= 0; got {augment!r}.")
-    if not (isinstance(honest, bool | np.bool_) or honest == "oob"):
-        raise ValueError(f"honest_belief must be True, False or 'oob'; got {honest!r}.")
-    if tie_break not in ("index", "belief"):
-        raise ValueError(f"tie_break must be 'index' or 'belief'; got {tie_break!r}.")
     student = _student(estimator)
     tie_break = resolve_tie_break(student, estimator.tie_break, tie_break)
     selection = None

@@ -28,7 +28,7 @@ from crembo.surrogate import SurrogateClassifier
 #: The parameters MEMO and CREMBO share, as scikit-learn's ``_parameter_constraints``.
 _SHARED_CONSTRAINTS = {
     "teacher": [HasMethods(["fit"]), callable, None],
-    "student": [HasMethods(["fit"]), None],
+    "student": [HasMethods(["fit", "predict_proba"]), None],
     "belief": [StrOptions({"auto", "votes", "proba"})],
     "epsilon": [Interval(numbers.Real, 0, 0.5, closed="left")],
     "max_candidates": [Interval(numbers.Integral, 2, None, closed="left"), None],

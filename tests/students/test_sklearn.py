@@ -79,7 +79,7 @@ def test_break_ties_never_lifts_a_class_over_a_strictly_larger_one():
 @pytest.mark.parametrize(
     "kwargs, fit_kwargs, match",
     [
-        ({"tie_break": "random"}, {}, "tie_break must be 'index' or 'belief'"),
+        ({"tie_break": "random"}, {}, "'tie_break' parameter of AllowedLabelClassifier must be"),
         ({"tie_break": "belief"}, {}, "tie_break='belief' needs the teacher's belief"),
         ({"tie_break": "belief"}, {"belief": np.ones((3, 3))}, "belief must have the shape"),
     ],

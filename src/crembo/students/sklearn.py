@@ -19,6 +19,7 @@ mean belief of the fitted rows in the same leaf for a tree, over all fitted rows
 from __future__ import annotations
 
 import copy
+import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -28,7 +29,16 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from crembo._compat import fit_tree_unchecked, get_tags, tree_apply, tree_values
+from crembo._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    fit_tree_unchecked,
+    get_tags,
+    tree_apply,
+    tree_values,
+    validate_params,
+)
 from crembo.students.shrinkage import check_shrinkage, shrink_tree_values
 
 # Learners that take multi-label targets although their tags do not say so.
@@ -109,6 +119,12 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
     #: It follows :class:`crembo.students.protocol.AllowedLabelLearner`: used as it is.
     fits_allowed_labels = True
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "tie_break": [StrOptions({"index", "belief"})],
+        "shrinkage": [Interval(numbers.Real, 0, None, closed="both")],
+    }
+
     def __init__(self, estimator, tie_break="index", shrinkage=0.0):
         self.estimator = estimator
         self.tie_break = tie_break
@@ -131,27 +147,21 @@ class AllowedLabelClassifier(ClassifierMixin, BaseEstimator):
         self : AllowedLabelClassifier
             Fitted.
         """
+        validate_params(self)
         Y = np.asarray(Y)
         if Y.ndim != 2:
             raise ValueError(f"Y must be a 2-D multi-hot matrix; got shape {Y.shape}.")
-        if self.tie_break not in ("index", "belief"):
-            raise ValueError(f"tie_break must be 'index' or 'belief'; got {self.tie_break!r}.")
         if self.tie_break == "belief":
             if belief is None:
                 raise ValueError("tie_break='belief' needs the teacher's belief: fit(belief=...).")
             belief = np.asarray(belief, dtype=np.float64)
             if belief.shape != Y.shape:
                 raise ValueError(f"belief must have the shape of Y, {Y.shape}; got {belief.shape}.")
-        shrinkage = check_shrinkage(self.shrinkage)
+        shrinkage = float(self.shrinkage)
         if shrinkage > 0 and not _is_tree(self.estimator):
             raise ValueError(
                 f"shrinkage={self.shrinkage!r} needs a decision-tree student "
                 f"(DecisionTreeClassifier); got {type(self.estimator).__name__}. Use shrinkage=0."
-            )
-        if not hasattr(self.estimator, "predict_proba"):
-            raise TypeError(
-                f"student: {type(self.estimator).__name__} has no predict_proba; an allowed-"
-                "label student needs each class's probability of being allowed."
             )
         col_min, col_max = Y.min(axis=0), Y.max(axis=0)
         constant = col_min == col_max
