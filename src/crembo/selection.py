@@ -1,5 +1,10 @@
 """How CREMBO chooses its threshold: strategy objects with one method, ``choose``.
 
+Why one file of more than 500 lines: the strategies share their row splits, folds, scoring
+and ``SearchProblem``/``Choice``, and a saved model names its strategy's class by its path
+(``crembo.selection.KFoldOneSE`` in ``config_``, on persist's allow-list): splitting them into
+modules would move those paths. A new rule is one more subclass with a ``name``.
+
 Each strategy runs MEMO for θ* and picks a threshold at or above it:
 
 - :class:`HoldOut` (the paper): a stratified validation split scores every candidate;
@@ -93,16 +98,30 @@ class Choice:
     stability: float = np.nan
 
 
+#: The strategies by name, for ``selection="holdout"`` and so on: every subclass of
+#: :class:`Selection` that names itself, registered when it is defined.
+STRATEGIES: dict[str, type] = {}
+
+
 class Selection:
     """Base of the strategies: ``choose(problem) -> Choice``.
 
     A strategy is a frozen dataclass with a ``name`` (``selection="name"`` builds it with
-    its defaults) and says whether it can choose the shrinkage λ beside θ
-    (``chooses_shrinkage``; when not, the configuration gives it one λ).
+    its defaults; defining the class registers it in :data:`STRATEGIES`) and says whether it
+    can choose the shrinkage λ beside θ (``chooses_shrinkage``; when not, the configuration
+    gives it one λ).
     """
 
     name: ClassVar[str] = ""
     chooses_shrinkage: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if name:
+            if name in STRATEGIES:
+                raise TypeError(f"selection: the name {name!r} is taken by {STRATEGIES[name]}.")
+            STRATEGIES[name] = cls
 
     def choose(self, problem: SearchProblem) -> Choice:  # pragma: no cover - interface
         raise NotImplementedError
@@ -589,8 +608,6 @@ def _mean_se(scores):
     return scores.mean(axis=0), scores.std(axis=0, ddof=1) / np.sqrt(scores.shape[0])
 
 
-#: The strategies by name, for ``selection="holdout"`` and so on.
-STRATEGIES = {cls.name: cls for cls in (HoldOut, KFoldOneSE, StableOneSE, Halving)}
 
 
 def as_selection(value, preset_selection: Selection) -> Selection:

@@ -1,5 +1,10 @@
 """Allowed-label trees for many thresholds and row sets at once, in pure NumPy.
 
+Why one file of more than 500 lines: it is one algorithm (bin, grow the groups of
+neighbouring thresholds, finish the leaves), its hot loops share private array layouts, and
+it imports nothing of scikit-learn so that the default's search stays light; the plumbing
+that decides when a student can use it is :mod:`crembo.students.tree_batch`.
+
 Usage
 -----
 >>> trees = grow_allowed_label_trees(
