@@ -128,6 +128,13 @@ class PeerClassifier(ClassifierMixin, BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         return X, y_idx, seed
 
+    def _target(self, X, y_idx, seed):
+        """The labels to fit, as indices: ``y``'s, or the teacher's when ``teacher`` is set."""
+        teacher = getattr(self, "teacher", None)
+        if teacher is None:
+            return y_idx
+        return teacher_labels(teacher, X, y_idx, self.classes_, seed)
+
     def _check(self, X):
         check_is_fitted(self, "classes_")
         return validate_data(self, X, reset=False, dtype=np.float64)

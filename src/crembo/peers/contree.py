@@ -22,7 +22,6 @@ from crembo.peers.base import (
     PeerClassifier,
     quiet,
     require,
-    teacher_labels,
 )
 
 __all__ = ["PEERS", "ConTreePeer"]
@@ -65,9 +64,7 @@ class ConTreePeer(PeerClassifier):
         """Search the tree with the fewest training errors within the time limit."""
         pytrees = require("pytrees")
         X, y_idx, seed = self._start(X, y)
-        target = y_idx
-        if self.teacher is not None:
-            target = teacher_labels(self.teacher, X, y_idx, self.classes_, seed)
+        target = self._target(X, y_idx, seed)
         tree = pytrees.ConTreeClassifier(
             max_depth=self.max_depth, max_time=float(self.time_limit), use_lds=True
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crembo.peers.base import STATUS_OK, Peer, PeerClassifier, quiet, require, teacher_labels
+from crembo.peers.base import STATUS_OK, Peer, PeerClassifier, quiet, require
 
 __all__ = ["PEERS", "LicketySPLITPeer"]
 
@@ -63,9 +63,7 @@ class LicketySPLITPeer(PeerClassifier):
         """Guess thresholds, then grow the tree on the binarized rows."""
         ls = require("licketysplit")
         X, y_idx, seed = self._start(X, y)
-        target = y_idx
-        if self.teacher is not None:
-            target = teacher_labels(self.teacher, X, y_idx, self.classes_, seed)
+        target = self._target(X, y_idx, seed)
         self.labels_, coded = np.unique(target, return_inverse=True)
         self.binarizer_ = ls.ThresholdGuessBinarizer(
             n_estimators=self.n_estimators,

@@ -24,7 +24,6 @@ from crembo.peers.base import (
     PeerTimeout,
     quiet,
     require,
-    teacher_labels,
 )
 from crembo.peers.binarize import MAX_BINARY_FEATURES, N_THRESHOLDS, ThinBinarizer
 
@@ -79,9 +78,7 @@ class STreeDPeer(PeerClassifier):
         """Binarize, then search the optimal tree within the time limit."""
         pystreed = require("pystreed")
         X, y_idx, seed = self._start(X, y)
-        target = y_idx
-        if self.teacher is not None:
-            target = teacher_labels(self.teacher, X, y_idx, self.classes_, seed)
+        target = self._target(X, y_idx, seed)
         self.binarizer_ = ThinBinarizer(self.n_thresholds, self.max_binary_features)
         B = self.binarizer_.fit(X, target, self.classes_.size).transform(X)
         tree = pystreed.STreeDClassifier(
