@@ -5,12 +5,12 @@ one run, the seconds of one depth-4 ``DecisionTreeClassifier`` fit on the same r
 ``CREMBOClassifier(preset="paper")`` and of the default (teacher prefitted: belief, search
 and final fit only); the best of ``--repeat`` runs. ``--accuracy`` adds the default's
 5-fold test accuracy before (the old k-fold choice: ``CREMBO+tie+aug+cv5``, a fit per fold
-and candidate) and after, on the same folds, teacher fitted per fold. ``--large`` times the
-default on 1M rows x 20 features x 10 classes (prefitted 50-tree forest, depth-6 student)
-with its peak resident memory.
+and candidate) and after, on the same folds, teacher fitted per fold. ``--large [ROWS ...]``
+times the default on 1M rows x 20 features x 10 classes (prefitted 50-tree forest, depth-6 student)
+per stage with its peak resident memory (``benchmarks/scale.py``).
 
     python benchmarks/search_cost.py --repeat 3 --accuracy
-    python benchmarks/search_cost.py --large
+    python benchmarks/search_cost.py --large 10000 100000 1000000 3000000
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")  # BLAS on one thread: the ratios compare single fits
 
 import argparse  # noqa: E402
-import resource  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
@@ -122,25 +121,14 @@ def accuracy_row(name, X, y, folds=5):
     }
 
 
-def large(n=1_000_000, seed=0):
-    from sklearn.datasets import make_classification
+def large(sizes):
+    """The default on large synthetic data: ``benchmarks/scale.py`` (same data and teacher)."""
+    import sys
 
-    from crembo import CREMBOClassifier
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import scale
 
-    X, y = make_classification(
-        n, 20, n_informative=10, n_redundant=5, n_classes=10, n_clusters_per_class=1,
-        random_state=seed,
-    )  # fmt: skip
-    teacher = _forest(50, 12).set_params(max_samples=100_000, n_jobs=2).fit(X, y)
-    t0 = time.perf_counter()
-    model = CREMBOClassifier(teacher, _tree(6), n_jobs=2, random_state=seed).fit(X, y)
-    fit_s = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(
-        f"large: {n} rows, default fit {fit_s:.1f} s, peak RSS {rss:.2f} GiB, "
-        f"{model.n_student_fits_} fits + {model.n_batched_} batches on "
-        f"{model.n_search_rows_} search rows, θ={model.threshold_:.3f}"
-    )
+    scale.main(["--sizes", *map(str, sizes)])
 
 
 def _print(rows, cols):
@@ -155,10 +143,12 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=DATA_DIR)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--accuracy", action="store_true")
-    parser.add_argument("--large", action="store_true")
+    parser.add_argument(
+        "--large", type=int, nargs="*", help="rows: 1M x 20 x 10 (benchmarks/scale.py) instead"
+    )
     args = parser.parse_args(argv)
-    if args.large:
-        large()
+    if args.large is not None:
+        large(args.large or [1_000_000])
         return
     from crembo.datasets import load
 
