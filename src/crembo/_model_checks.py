@@ -1,5 +1,8 @@
 """Structural validators of every class a model file may build: the registry of savable classes.
 
+Why one file of more than 500 lines: it is one registry, the allow-list itself, and a reader
+must see every savable class and its check in one place to audit what a file can build.
+
 :func:`crembo.load` builds a model from a file without running any of its code, then hands
 every object of the model to the validator registered for its class (:data:`VALIDATORS`),
 which checks what ``predict`` will rely on: array shapes, dtypes and ranges, child indices

@@ -1,5 +1,9 @@
 """Safe model files: skops instead of pickle, an exact allow-list, bounded checks, a digest.
 
+Why one file of more than 500 lines: writing and reading a model file share one format (the
+header, the digest, the member scan and bounds); a reader and a writer apart could drift. The
+per-class structural checks are :mod:`crembo._model_checks`.
+
 A model file is a skops archive (a zip) holding ``{"format": "crembo-model", "version": 2,
 "metadata": "<json>", "model": model}``, plus a SHA-256 digest of its content in the
 schema. :func:`load` decides everything it can before it reads or builds anything:

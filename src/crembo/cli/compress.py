@@ -1,4 +1,10 @@
-"""``crembo compress``: fit CREMBO on a CSV file, evaluate it, save the model, report."""
+"""``crembo compress``: fit CREMBO on a CSV file, evaluate it, save the model, report.
+
+Why one file of more than 500 lines: it is the whole command (its options, the fold jobs it
+runs in parallel, the teacher it reads or builds, what it prints and writes); what it calls is
+in :mod:`crembo.evaluation`, :mod:`crembo.report`, :mod:`crembo.persist` and
+:mod:`crembo.teacher_files`.
+"""
 
 from __future__ import annotations
 
@@ -106,7 +112,8 @@ def compress(
         None,
         "--report",
         metavar="DIR",
-        help="Folder for report.md, report.html (the same, one self-contained page) and its plots (validation score against threshold, depth "
+        help="Folder for report.md, report.html (the same, one self-contained page) and its "
+        "plots (validation score against threshold, depth "
         "profile, the student tree), with the evaluation printed here. No report when omitted.",
     ),
     folds: int = typer.Option(
@@ -233,7 +240,8 @@ def compress(
     console = output.console()
     console.print(
         f"CREMBO on {terminal(data)} ({ds.X.shape[0]} rows, {ds.X.shape[1]} features, "
-        f"{len(classes)} classes): MEMO θ* = {model.memo_threshold_:.3f}, chosen θ = {model.threshold_:.3f}, "
+        f"{len(classes)} classes): MEMO θ* = {model.memo_threshold_:.3f}, "
+        f"chosen θ = {model.threshold_:.3f}, "
         f"measured depth = {model.depth_:.3f}, {tree_leaves(model)} leaves; "
         + stability_note(model)
         + "."

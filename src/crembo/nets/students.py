@@ -1,5 +1,9 @@
 """Scikit-learn estimators around torch nets: allowed-label students and label/KD classifiers.
 
+Why one file of more than 500 lines: the two estimators share ``_TorchNet`` (the seeded
+training loop, early stopping, batching and augmentation) and differ only in their loss and
+targets; apart they would import each other's private helpers.
+
 :class:`TorchAllowedLabelClassifier` fits a net to the multi-hot ``Y_θ`` with
 :func:`~crembo.nets.losses.allowed_labels_loss`; it has ``fits_allowed_labels = True``, so it
 is the ``student`` of :class:`crembo.CREMBOClassifier` / :class:`crembo.MEMOClassifier` as it

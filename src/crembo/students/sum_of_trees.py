@@ -1,5 +1,9 @@
 """A sum of small trees fitted to the allowed labels: FIGS's greedy growth on ``Y_θ``.
 
+Why one file of more than 500 lines: it is one algorithm (binning, the greedy grower over the
+sum's trees, the fitted arrays) whose private pieces share one layout; its rules and picture
+are :mod:`crembo.students.sum_of_trees_view`.
+
 :class:`SumOfTreesStudent` grows several small regression trees whose leaf values add up to a
 score per class, one split at a time, as FIGS does (Tan et al., "Fast interpretable greedy-tree
 sums", PNAS 2025; imodels' ``FIGSClassifier``): at each step, among every leaf of every tree
