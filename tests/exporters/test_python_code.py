@@ -33,6 +33,7 @@ def test_names_are_only_string_literals(shipped):
     tree = ast.parse(code)
     generated = {"CLASSES", "COLUMNS", "_LABEL", "_PROBA", "_leaf", "_number", "_text", "row"}
     generated |= {"predict", "predict_proba", "value", "float", "str", "dict", "zip"}
+    generated |= {"_missing", "bool", "TypeError"}
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     names |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
@@ -41,3 +42,17 @@ def test_names_are_only_string_literals(shipped):
                 and "os" in ast.unparse(n)]  # fmt: skip
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
     assert {*HOSTILE_NUMERIC, *HOSTILE_CLASSES} <= strings  # they are there, as data
+
+
+def test_pandas_missing_values_are_missing(shipped):
+    import pandas as pd
+
+    code = to_python(export_tree(shipped.model, shipped.meta))
+    frame = shipped.frames["noisy"]
+    nullable = frame.astype(
+        {c: "Float64" for c in frame.columns if c not in shipped.meta["categories"]}
+    )
+    nullable = nullable.astype({c: "string" for c in shipped.meta["categories"]})
+    assert nullable.isna().to_numpy().any() and nullable.iloc[:, 0].dtype == "Float64"
+    assert any(v is pd.NA for v in nullable.iloc[:, 0])  # rows hold pandas.NA, not NaN
+    assert disagreements(shipped.predictions("noisy"), python_predictions(code, nullable)) == 0

@@ -16,23 +16,28 @@ _HEADER = '''"""The predictions of a crembo decision tree (written by ``crembo e
 
 predict(row) gives the class of a row, predict_proba(row) its class probabilities (a dict
 keyed by class). A row maps column names to values: numbers for numeric columns, text for
-categorical ones, None or NaN for a missing value. No imports needed.
+categorical ones, None, NaN or pandas.NA for a missing value. No imports needed.
 """
 
 '''
 
 _HELPERS = '''
 
+def _missing(value):
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except TypeError:  # pandas.NA: missing, and has no truth value
+        return True
+
+
 def _number(value):
-    if value is None or value != value:
-        return None
-    return float(value)
+    return None if _missing(value) else float(value)
 
 
 def _text(value):
-    if value is None or value != value:
-        return None
-    return str(value)
+    return None if _missing(value) else str(value)
 
 
 def predict(row):
