@@ -115,3 +115,13 @@ def test_check_without_the_columns_is_refused(iris, tmp_path):
                  "--check", tmp_path / "x.csv")  # fmt: skip
     refused(result, "--check", "lacks the column(s)", "'x0'")
     assert not out.exists()
+
+
+def test_svg_without_graphviz_is_one_line(shipped, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    out = tmp_path / "t.svg"
+    result = run("export", "--model", shipped.full, "--format", "svg", "--out", out)
+    refused(result, "Graphviz's dot", "format dot")
+    assert not out.exists()
