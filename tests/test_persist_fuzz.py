@@ -14,6 +14,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 N_MUTATIONS = 200
 
 CHILD = textwrap.dedent(
@@ -26,16 +28,40 @@ CHILD = textwrap.dedent(
     from crembo import CREMBOClassifier, persist
 
     warnings.simplefilter("ignore")
-    out_dir, n = sys.argv[1], int(sys.argv[2])
+    out_dir, n, student_kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     X, y = load_iris(return_X_y=True)
     forest = RandomForestClassifier(4, max_depth=3, random_state=0).fit(X, y)
-    model = CREMBOClassifier(forest, preset="paper", random_state=0, n_jobs=1).fit(X, y)
+    student, extra = None, {}
+    if student_kind == "sum":
+        from crembo.students.sum_of_trees import SumOfTreesStudent
+        student = SumOfTreesStudent(max_splits=6, random_state=0)
+    elif student_kind == "optimal":
+        from crembo.students.optimal import OptimalAllowedLabelTree
+        student, extra = OptimalAllowedLabelTree(max_depth=2, time_limit=5), {"max_candidates": 4}
+    model = CREMBOClassifier(
+        forest, student, preset="paper", random_state=0, n_jobs=1, **extra
+    ).fit(X, y)
     path = crembo.save(model, f"{out_dir}/valid.skops")
     expected = model.predict(X)
     with zipfile.ZipFile(path) as z:
         schema0 = json.loads(z.read("schema.json"))
         members0 = {m: z.read(m) for m in z.namelist() if m != "schema.json"}
     rng = np.random.default_rng(0)
+
+    def files(obj):
+        found = []
+        if isinstance(obj, dict):
+            found += [obj["file"]] if isinstance(obj.get("file"), str) else []
+            for v in obj.values():
+                found += files(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                found += files(v)
+        return found
+
+    # the student's own arrays: its tree walkers are plain NumPy loops (a cycle would hang)
+    student_node = schema0["content"]["model"]["content"]["content"]["student_"]
+    student_files = sorted(set(files(student_node)))
 
     def nodes(obj):
         out, stack = [], [obj]
@@ -131,8 +157,9 @@ CHILD = textwrap.dedent(
     counts = {"refused": 0, "same": 0, "differs": 0}
     for k in range(n):
         schema, members = json.loads(json.dumps(schema0)), dict(members0)
-        kind = rng.integers(5)
-        name = sorted(members)[rng.integers(len(members))]
+        kind = rng.integers(5) if student_kind == "tree" else 1
+        pool = sorted(members) if student_kind == "tree" else student_files
+        name = pool[rng.integers(len(pool))]
         if kind == 0:
             mutate_schema(schema)
         elif kind == 1:
@@ -179,10 +206,30 @@ CHILD = textwrap.dedent(
 )
 
 
+def _run_child(tmp_path, n, student_kind):
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path), str(n), student_kind],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.mark.parametrize("student_kind", ["sum", "optimal"])
+def test_fuzz_student_arrays(tmp_path, student_kind):
+    """The exact tree's and the sum of trees' own node arrays, mutated (issue 24, hole 3)."""
+    if student_kind == "optimal":
+        pytest.importorskip("pystreed")
+    run = _run_child(tmp_path, 30, student_kind)
+    assert run.returncode == 0, (run.returncode, run.stderr[-3000:])
+    counts = json.loads(run.stdout.strip().splitlines()[-1])
+    assert sum(counts.values()) == 30
+
+
 def test_fuzz_mutations(tmp_path):
     n = N_MUTATIONS
     run = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tmp_path), str(n)],
+        [sys.executable, "-c", CHILD, str(tmp_path), str(n), "tree"],
         capture_output=True,
         text=True,
         timeout=900,

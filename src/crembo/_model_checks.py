@@ -74,6 +74,15 @@ def qualname(obj) -> str:
 
 def check_object(obj) -> None:
     """Run the checks every estimator shares, then its class's validator (if registered)."""
+    try:
+        _check_object(obj)
+    except Invalid:
+        raise
+    except Exception as exc:  # a validator reading a malformed neighbour: fail closed
+        raise Invalid(f"malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _check_object(obj) -> None:
     attrs = vars(obj)
     if "n_jobs" in attrs and attrs["n_jobs"] is not None:
         _int(attrs["n_jobs"], "n_jobs", -MAX_N_JOBS, MAX_N_JOBS)
@@ -605,6 +614,7 @@ def _sum_of_trees(obj) -> None:
     for tree in trees:
         if qualname(tree) != "crembo.students.sum_of_trees.AdditiveTree":
             raise Invalid("a member of trees_ that is not an AdditiveTree")
+        _additive_tree(tree)  # its arrays first (the walk may reach it after this student)
         if tree.value.shape[1] != c:
             raise Invalid(f"a tree adding to {tree.value.shape[1]} classes of {c}")
         inner = tree.feature[tree.children_left != -1]
