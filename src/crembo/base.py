@@ -22,7 +22,7 @@ __all__ = ["DeepHypothesisBase"]
 class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
     """Base of MEMO and CREMBO: resolve the configuration, prepare, predict."""
 
-    def _prepare(self, X, y, X_unlabeled, belief) -> Prepared:
+    def _prepare(self, X, y, X_unlabeled, belief, sample_weight=None) -> Prepared:
         """Resolve ``config_`` (the parameters checked there) and run the fit step.
 
         Returns
@@ -32,7 +32,8 @@ class DeepHypothesisBase(ClassifierMixin, BaseEstimator):
             the seed of the selection's splits.
         """
         self.config_ = resolve_config(self)
-        return prepare(self, X, y, X_unlabeled, belief, check_random_state(self.random_state))
+        rng = check_random_state(self.random_state)
+        return prepare(self, X, y, X_unlabeled, belief, rng, sample_weight)
 
     def _measured_depth(self, sample) -> float:
         pred = self.student_.predict(sample.X)

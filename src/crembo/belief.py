@@ -199,21 +199,24 @@ def belief_from(teacher, X, kind: str = "auto", *, n_jobs=None, temperature=1.0)
     return check_belief(teacher.predict_proba(X), n_rows=n_rows, name="teacher.predict_proba(X)")
 
 
-def fit_teacher(teacher, X, y):
-    """Fit ``teacher`` on ``(X, y)``; returns ``(fitted, classes)``.
+def fit_teacher(teacher, X, y, sample_weight=None):
+    """Fit ``teacher`` on ``(X, y)`` (with ``sample_weight`` where its fit takes them:
+    :func:`crembo.weights.fit_with_weights`); returns ``(fitted, classes)``.
 
     ``classes`` are the labels of the belief's columns. A teacher that takes only the codes
     0..c-1 (XGBoost refuses string labels) is fitted on the codes of ``np.unique(y)`` when
     it refuses ``y`` itself; its ``classes_`` are then codes, and ``classes`` the labels.
     """
+    from crembo.weights import fit_with_weights
+
     y = np.asarray(y)
     try:
-        fitted = teacher.fit(X, y)
+        fitted = fit_with_weights(teacher, X, y, sample_weight)
     except ValueError:
         if np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_):
             raise
         classes, codes = np.unique(y, return_inverse=True)
-        fitted = teacher.fit(X, codes)  # refused again: that error is the teacher's own
+        fitted = fit_with_weights(teacher, X, codes, sample_weight)  # refused: its own error
         if not np.array_equal(np.asarray(fitted.classes_), np.arange(classes.size)):
             raise
         return fitted, classes

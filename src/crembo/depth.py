@@ -52,15 +52,21 @@ def empirical_depth(y_pred, belief, *, alpha: float = 0.0) -> float:
     return depth_statistic(d, alpha)
 
 
-def depth_statistic(pointwise, alpha: float = 0.0) -> float:
+def depth_statistic(pointwise, alpha: float = 0.0, weight=None) -> float:
     """Largest θ with at most a fraction α of the points below it; no input checks.
 
     ``alpha=0`` is the minimum. Otherwise the ``floor(α·n)``-th smallest pointwise depth, so
-    a student is consistent at that θ on at least a fraction ``1 - α`` of the points.
+    a student is consistent at that θ on at least a fraction ``1 - α`` of the points; with
+    ``weight`` (positive), the fraction is of the total weight
+    (:func:`crembo.weights.weighted_quantile`: a point of weight k counts k times).
     """
     d = np.asarray(pointwise)
     if alpha == 0:
         return float(d.min())
+    if weight is not None:
+        from crembo.weights import weighted_quantile
+
+        return weighted_quantile(d, alpha, weight)
     k = min(int(np.floor(alpha * d.size)), d.size - 1)
     return float(np.partition(d, k)[k])
 

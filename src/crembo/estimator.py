@@ -145,7 +145,7 @@ class MEMOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y, X_unlabeled=None, belief=None):
+    def fit(self, X, y, X_unlabeled=None, belief=None, sample_weight=None):
         """Fit the teacher if needed, then run MEMO on all rows.
 
         Parameters
@@ -156,13 +156,17 @@ class MEMOClassifier(ReadableTreeMixin, DeepHypothesisBase):
             Rows used only for the belief and the depth constraint.
         belief : array-like of shape (n_samples + n_extra, n_classes), default=None
             A belief to use instead of asking the teacher.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights (:mod:`crembo.weights`): a row of integer weight k counts as k
+            copies in the teacher's fit (where it takes weights), the class weights, the
+            student, the depth and the held-out scores; a row of weight 0 is dropped.
 
         Returns
         -------
         self : MEMOClassifier
             Fitted.
         """
-        sample, learner, _ = self._prepare(X, y, X_unlabeled, belief)
+        sample, learner, _ = self._prepare(X, y, X_unlabeled, belief, sample_weight)
         self.thresholds_ = candidate_thresholds(sample.belief, max_candidates=self.max_candidates)
         oracle = OracleFactory(learner, sample, self.config_.depth_quantile)()
         result = memo(self.thresholds_, oracle)
@@ -348,7 +352,7 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y, X_unlabeled=None, belief=None):
+    def fit(self, X, y, X_unlabeled=None, belief=None, sample_weight=None):
         """Fit the teacher if needed, run MEMO, choose the threshold and keep its student.
 
         Parameters
@@ -359,13 +363,17 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
             Rows used only for the belief and the depth constraint.
         belief : array-like of shape (n_samples + n_extra, n_classes), default=None
             A belief to use instead of asking the teacher.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights (:mod:`crembo.weights`): a row of integer weight k counts as k
+            copies in the teacher's fit (where it takes weights), the class weights, the
+            student, the depth and the held-out scores; a row of weight 0 is dropped.
 
         Returns
         -------
         self : CREMBOClassifier
             Fitted.
         """
-        sample, learner, seed = self._prepare(X, y, X_unlabeled, belief)
+        sample, learner, seed = self._prepare(X, y, X_unlabeled, belief, sample_weight)
         config = self.config_
         self.thresholds_ = candidate_thresholds(sample.belief, max_candidates=self.max_candidates)
         problem = SearchProblem(

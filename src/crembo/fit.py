@@ -34,6 +34,7 @@ from crembo.selection import fold_splitter
 from crembo.students.protocol import as_allowed_label_learner
 from crembo.students.sklearn import split_class_weight
 from crembo.teachers import paper_forest
+from crembo.weights import check_sample_weight
 
 __all__ = [
     "Prepared",
@@ -76,8 +77,12 @@ class TeacherFit(NamedTuple):
     fitted_here: bool
 
 
-def prepare(estimator, X, y, X_unlabeled, belief, rng) -> Prepared:
+def prepare(estimator, X, y, X_unlabeled, belief, rng, sample_weight=None) -> Prepared:
     """Validate, fit the teacher if needed, and build the search sample and the learner.
+
+    ``sample_weight`` (:mod:`crembo.weights`): rows of weight 0 are dropped first (with
+    their belief rows); the rest weigh in the teacher's fit (fitted here, where its fit takes
+    weights), its cross-fitted belief, the class weights, the student and the depth.
 
     Sets on ``estimator`` what a fitted model keeps: ``n_features_in_`` (and names),
     ``teacher_``, ``classes_``, ``belief_kind_``, ``n_oob_fallback_``. Reads ``config_``,
@@ -93,6 +98,7 @@ def prepare(estimator, X, y, X_unlabeled, belief, rng) -> Prepared:
     X, y = validate_data(estimator, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
     reject_inf(X, "X")
     check_classification_targets(y)
+    X, y, w, belief = _without_weightless_rows(X, y, sample_weight, belief)
     teacher_seed, split_seed, student_seed, augment_seed = rng.randint(MAX_SEED, size=4)
     X_extra = _extra_rows(estimator, X_unlabeled)
     if estimator.teacher is None and belief is not None:
@@ -100,24 +106,35 @@ def prepare(estimator, X, y, X_unlabeled, belief, rng) -> Prepared:
         _check_classes(classes)
         fit = TeacherFit(None, classes, y_idx, False)
     else:
-        fit = resolve_teacher(estimator.teacher, X, y, teacher_seed, allow_callable=True)
+        fit = resolve_teacher(
+            estimator.teacher, X, y, teacher_seed, allow_callable=True, sample_weight=w
+        )
     estimator.teacher_, estimator.classes_ = fit.teacher, fit.classes
     augment = config.augment
     if belief is not None and config.augment_from_preset:
         augment = 0.0  # a preset's augmentation needs a teacher; a given belief has none
     n_aug = int(round(augment * X.shape[0]))
     X_aug = munge(X, n_aug, random_state=augment_seed)
-    b = _belief(estimator, fit, X, y, X_extra, X_aug, belief, teacher_seed)
+    b = _belief(estimator, fit, X, y, X_extra, X_aug, belief, teacher_seed, w)
     b = clip_belief(b, estimator.epsilon)
-    labels = np.concatenate([fit.y_idx, np.full(X_extra.shape[0] + X_aug.shape[0], -1)])
-    sample = Sample(np.vstack([X, X_extra, X_aug]), b, labels, None)
-    student, sample.weight = _unweighted_student(estimator, sample, student_seed)
+    n_rest = X_extra.shape[0] + X_aug.shape[0]
+    labels = np.concatenate([fit.y_idx, np.full(n_rest, -1)])
+    # an unlabelled or synthetic row counts as an average labelled row: the synthetic rows
+    # then weigh in total what they weigh when the weighted rows are repeated (augment x W)
+    count = None if w is None else np.concatenate([w, np.full(n_rest, w.mean())])
+    sample = Sample(np.vstack([X, X_extra, X_aug]), b, labels, None, count)
+    student, class_weight = _unweighted_student(estimator, sample, student_seed)
+    if count is not None and class_weight is not None:
+        sample.weight = count * class_weight
+    else:
+        sample.weight = count if class_weight is None else class_weight
     learner = as_allowed_label_learner(student, config.tie_break)
     return Prepared(sample, learner, int(split_seed))
 
 
-def resolve_teacher(teacher, X, y, seed, *, allow_callable=False) -> TeacherFit:
-    """The teacher of a fit: as given when fitted, else a clone fitted on ``(X, y)``.
+def resolve_teacher(teacher, X, y, seed, *, allow_callable=False, sample_weight=None) -> TeacherFit:
+    """The teacher of a fit: as given when fitted, else a clone fitted on ``(X, y)`` (with
+    ``sample_weight`` where its fit takes them).
 
     None means :func:`default_teacher`. With ``allow_callable`` a callable without ``fit``
     (mapping ``X`` to probabilities) is used as it is, its classes those of ``y``. A teacher
@@ -151,7 +168,7 @@ def resolve_teacher(teacher, X, y, seed, *, allow_callable=False) -> TeacherFit:
         fitted, fitted_here = teacher, False
     except NotFittedError:
         # XGBoost refuses string labels: fit_teacher fits it on their codes then
-        fitted, classes = fit_teacher(seeded(clone(teacher), seed), X, y)
+        fitted, classes = fit_teacher(seeded(clone(teacher), seed), X, y, sample_weight)
         fitted_here = True
     else:
         classes = np.asarray(fitted.classes_)
@@ -180,7 +197,21 @@ def _extra_rows(estimator, X_unlabeled):
     return Xu
 
 
-def _belief(estimator, fit, X, y, X_extra, X_aug, belief, seed):
+def _without_weightless_rows(X, y, sample_weight, belief):
+    """``(X, y, weights, belief)`` without the rows of weight 0 (a given belief's first
+    ``len(X)`` rows are the labelled rows'); weights None when none were given."""
+    w = check_sample_weight(sample_weight, X.shape[0])
+    if w is None or (w > 0).all():
+        return X, y, w, belief
+    keep = w > 0
+    if belief is not None:
+        b = np.asarray(belief)
+        if b.ndim == 2 and b.shape[0] >= X.shape[0]:
+            belief = np.concatenate([b[: X.shape[0]][keep], b[X.shape[0] :]])
+    return X[keep], y[keep], w[keep], belief
+
+
+def _belief(estimator, fit, X, y, X_extra, X_aug, belief, seed, sample_weight=None):
     """The belief of every row: given, or the teacher's (honest on the labelled rows when
     the configuration asks for it and the teacher was fitted here)."""
     n_rows = X.shape[0] + X_extra.shape[0] + X_aug.shape[0]
@@ -200,7 +231,7 @@ def _belief(estimator, fit, X, y, X_extra, X_aug, belief, seed):
             labelled, estimator.n_oob_fallback_ = out_of_bag_belief(teacher, X, n_jobs)
             estimator.belief_kind_ = "out-of-bag votes"
         elif honest is True and hasattr(teacher, "predict_proba"):
-            labelled = _cross_fitted_proba(teacher, X, y, seed, n_jobs)
+            labelled = _cross_fitted_proba(teacher, X, y, seed, n_jobs, sample_weight)
             estimator.belief_kind_ = "cross-fitted predict_proba"
     if labelled is None:
         labelled = belief_from(teacher, X, kind=kind, n_jobs=n_jobs)
@@ -213,13 +244,17 @@ def _belief(estimator, fit, X, y, X_extra, X_aug, belief, seed):
 
 def _unweighted_student(estimator, sample, seed):
     """``(student, row weights or None)``: the student's class weights, computed once from
-    the labels, as row weights; unlabelled rows take the weight of the class the teacher
-    believes in most."""
+    the labels (weighted by ``sample.count``), as row weights; unlabelled rows take the
+    weight of the class the teacher believes in most."""
     student = default_student() if estimator.student is None else estimator.student
     if not hasattr(student, "fit"):
         raise TypeError(f"student: expected an estimator with fit; got {type(student).__name__}.")
-    labels = sample.y[sample.y >= 0]
-    student, weight = split_class_weight(seeded(clone(student), seed), labels, estimator.classes_)
+    labelled = sample.y >= 0
+    labels = sample.y[labelled]
+    count = None if sample.count is None else sample.count[labelled]
+    student, weight = split_class_weight(
+        seeded(clone(student), seed), labels, estimator.classes_, count
+    )
     if weight is None:
         return student, None
     per_class = np.ones(estimator.classes_.size)
@@ -227,13 +262,18 @@ def _unweighted_student(estimator, sample, seed):
     return student, per_class[np.where(sample.y >= 0, sample.y, sample.belief.argmax(axis=1))]
 
 
-def _cross_fitted_proba(teacher, X, y, seed, n_jobs):
+def _cross_fitted_proba(teacher, X, y, seed, n_jobs, sample_weight=None):
     from sklearn.model_selection import cross_val_predict
+    from sklearn.utils.validation import has_fit_parameter
 
     counts = np.unique(y, return_counts=True)[1]
     k = int(min(5, max(2, counts.min()))) if counts.min() >= 2 else 5
     cv = fold_splitter(y, k, seed)
-    proba = cross_val_predict(clone(teacher), X, y, cv=cv, method="predict_proba", n_jobs=n_jobs)
+    weighted = sample_weight is not None and has_fit_parameter(teacher, "sample_weight")
+    params = {"sample_weight": sample_weight} if weighted else None
+    proba = cross_val_predict(
+        clone(teacher), X, y, cv=cv, method="predict_proba", n_jobs=n_jobs, params=params
+    )
     return proba / proba.sum(axis=1, keepdims=True)
 
 
@@ -258,9 +298,9 @@ def scorer_for(scoring):
     return get_scorer(scoring)
 
 
-def accuracy(estimator, X, y):
-    """Plain accuracy of ``estimator`` on ``(X, y)`` (a scorer)."""
-    return float(np.mean(estimator.predict(X) == y))
+def accuracy(estimator, X, y, sample_weight=None):
+    """Plain (or weighted) accuracy of ``estimator`` on ``(X, y)`` (a scorer)."""
+    return float(np.average(estimator.predict(X) == y, weights=sample_weight))
 
 
 def reject_inf(X, name):

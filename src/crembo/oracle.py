@@ -23,17 +23,24 @@ __all__ = ["AllowedLabelOracle", "OracleFactory", "Sample"]
 
 @dataclass
 class Sample:
-    """The search sample: rows, their belief, labels (-1 when unlabelled) and weights."""
+    """The search sample: rows, their belief, labels (-1 when unlabelled) and weights.
+
+    ``weight`` is what the student is fitted with (the user's sample weights times the
+    student's class weights); ``count`` the user's sample weights alone (how many rows each
+    row stands for: the depth's quantile and the held-out scores), None when none were given.
+    """
 
     X: np.ndarray
     belief: np.ndarray
     y: np.ndarray
     weight: np.ndarray | None
+    count: np.ndarray | None = None
 
     def rows(self, idx) -> Sample:
         """The sample restricted to rows ``idx``."""
         w = None if self.weight is None else self.weight[idx]
-        return Sample(self.X[idx], self.belief[idx], self.y[idx], w)
+        c = None if self.count is None else self.count[idx]
+        return Sample(self.X[idx], self.belief[idx], self.y[idx], w, c)
 
     @property
     def n_rows(self) -> int:
@@ -82,7 +89,7 @@ class AllowedLabelOracle:
     def depth(self, student) -> float:
         """The depth statistic of ``student``'s predictions on the sample."""
         d = self.sample.belief[np.arange(self.sample.X.shape[0]), student.predict(self.sample.X)]
-        return depth_statistic(d, self.alpha)
+        return depth_statistic(d, self.alpha, self.sample.count)
 
     @property
     def can_fit_many(self) -> bool:

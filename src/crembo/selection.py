@@ -493,8 +493,11 @@ class KFoldOneSE(Selection):
         if pred.ndim == 3:  # (masks, thresholds, rows): a batch without a λ axis
             pred = pred[:, :, None]
         scores = np.empty((len(fold_rows), idx.size, len(grid)))
+        weight = None if search.count is None else search.count
         for f, (_, test) in enumerate(fold_rows):
-            scores[f] = (pred[f][:, :, test] == search.y[test]).mean(axis=2)
+            same = pred[f][:, :, test] == search.y[test]
+            w = None if weight is None else weight[test]
+            scores[f] = np.average(same, axis=2, weights=w)
         return scores, self._estimate(pred, fold_rows, search)
 
 
@@ -699,13 +702,16 @@ def _stratified_subsample(y, n_keep, seed):
 
 
 class _Bound:
-    """``score(student)`` on fixed rows (holds only what parallel workers need)."""
+    """``score(student)`` on fixed rows (holds only what parallel workers need), weighted by
+    the rows' sample weights where the fit has them."""
 
-    def __init__(self, scorer, X, y):
-        self.scorer, self.X, self.y = scorer, X, y
+    def __init__(self, scorer, X, y, weight=None):
+        self.scorer, self.X, self.y, self.weight = scorer, X, y, weight
 
     def __call__(self, student):
-        return self.scorer(student, self.X, self.y)
+        if self.weight is None:
+            return self.scorer(student, self.X, self.y)
+        return self.scorer(student, self.X, self.y, sample_weight=self.weight)
 
 
 def _refit(problem, refit, best, search_rows, lam):
@@ -721,7 +727,8 @@ def _refit(problem, refit, best, search_rows, lam):
 
 def _bound(problem, rows, sample=None):
     s = problem.sample if sample is None else sample
-    return _Bound(problem.scorer, s.X[rows], s.y[rows])
+    weight = None if s.count is None else s.count[rows]
+    return _Bound(problem.scorer, s.X[rows], s.y[rows], weight)
 
 
 __all__ = [

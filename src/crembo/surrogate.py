@@ -12,6 +12,7 @@ from crembo._compat import HasMethods, validate_data, validate_params
 from crembo._seeds import MAX_SEED, seeded
 from crembo.fit import default_student, reject_inf, resolve_teacher
 from crembo.students.export import ReadableTreeMixin
+from crembo.weights import check_sample_weight, fit_with_weights
 
 
 class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
@@ -56,8 +57,16 @@ class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
         self.student = student
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the teacher if needed, then the student on the teacher's labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights of the teacher's fit (where it takes them) and the student's
+            (:mod:`crembo.weights`); a row of weight 0 is dropped.
 
         Returns
         -------
@@ -68,15 +77,19 @@ class SurrogateClassifier(ReadableTreeMixin, ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
         reject_inf(X, "X")
         check_classification_targets(y)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        if w is not None and not (w > 0).all():
+            X, y, w = X[w > 0], y[w > 0], w[w > 0]
         rng = check_random_state(self.random_state)
         teacher_seed, student_seed = rng.randint(MAX_SEED, size=2)
-        fit = resolve_teacher(self.teacher, X, y, teacher_seed)
+        fit = resolve_teacher(self.teacher, X, y, teacher_seed, sample_weight=w)
         self.teacher_, self.classes_ = fit.teacher, fit.classes
         labels = np.asarray(self.teacher_.predict(X))
         if not np.array_equal(np.asarray(self.teacher_.classes_), self.classes_):
             labels = self.classes_[labels]  # a teacher fitted on the codes of y's labels
         student = default_student() if self.student is None else self.student
-        self.student_ = seeded(clone(student), student_seed).fit(X, labels)
+        student = seeded(clone(student), student_seed)
+        self.student_ = fit_with_weights(student, X, labels, w, "student")
         return self
 
     def predict(self, X):

@@ -50,12 +50,13 @@ def supports_multilabel(estimator) -> bool:
     return isinstance(estimator, _NATIVE_MULTILABEL) or get_tags(estimator).target_tags.multi_output
 
 
-def split_class_weight(estimator, y, classes=None):
+def split_class_weight(estimator, y, classes=None, sample_weight=None):
     """Move ``class_weight`` from ``estimator`` into per-row weights computed from ``y``.
 
     Class weights are about the true labels; fitted per output of ``Y_θ`` they would be
     recomputed for every threshold and mean something else. Returns ``(estimator_without,
-    sample_weight or None)``; ``estimator`` itself is not changed.
+    sample_weight or None)``; ``estimator`` itself is not changed. With ``sample_weight``,
+    ``"balanced"`` counts each class by its rows' weights (a row of weight k as k rows).
     """
     params = estimator.get_params(deep=False)
     cw = params.get("class_weight")
@@ -65,6 +66,10 @@ def split_class_weight(estimator, y, classes=None):
     if isinstance(cw, dict) and classes is not None:
         # keys are the user's labels; y may be encoded as indices into classes
         cw = {i: cw.get(c, 1.0) for i, c in enumerate(classes)}
+    if cw == "balanced" and sample_weight is not None:
+        present, codes = np.unique(y, return_inverse=True)
+        per_class = np.bincount(codes, weights=sample_weight)
+        return est, (np.sum(sample_weight) / (present.size * per_class))[codes]
     return est, compute_sample_weight(cw, y)
 
 
