@@ -15,6 +15,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from crembo import CREMBOClassifier, persist
 from crembo.csv_files import load_csv
+from crembo.teachers import make_teacher
 from support.cli import refused, run
 
 lightgbm = pytest.importorskip("lightgbm")
@@ -169,3 +170,42 @@ def test_option_conflicts(iris_files, tmp_path):
     refused(run(*base, "--id", "key"), "--id", "give --belief too")
     refused(run(*base, "--belief", d / "belief.csv", "--teacher", "et"), "drop --teacher et")
     refused(run(*base, "--teacher", "svm"), "neither a built-in teacher (rf, nn, et, hgb")
+
+
+def test_weight_column(iris_files, tmp_path):
+    d, ds, _ = iris_files
+    frame = pd.read_csv(d / "iris.csv")
+    w = np.random.RandomState(0).randint(0, 4, size=len(frame))  # some rows of weight 0
+    frame.assign(w=w).to_csv(tmp_path / "weighted.csv", index=False)
+    result = run(
+        "compress", "--data", tmp_path / "weighted.csv", "--target", TARGET, "--out",
+        tmp_path / "w.skops", "--weight", "w", "--drop", "key", "--preset", PRESET,
+        "--max-depth", "2", "--n-jobs", "1", "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    cli, meta = persist.load(tmp_path / "w.skops"), persist.read_metadata(tmp_path / "w.skops")
+    assert meta["weight"] == "w" and "w" not in meta["feature_names"]
+    student = DecisionTreeClassifier(max_depth=2, random_state=0)
+    teacher = make_teacher("rf", "none", 0)  # compress's: the forest seeded by --seed
+    python = CREMBOClassifier(teacher, student, preset=PRESET, random_state=0)
+    _same_tree(cli, python.fit(ds.X, ds.y, sample_weight=w))
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        (lambda n: np.r_[-1, np.ones(n - 1)], "--weight w: 1 value(s) that are not finite"),
+        (lambda n: ["x"] + [1] * (n - 1), "first in data row 1"),
+        (lambda n: np.zeros(n), "--weight w: every weight is 0"),
+    ],
+)
+def test_bad_weight_column(iris_files, tmp_path, values, words):
+    d, _, _ = iris_files
+    frame = pd.read_csv(d / "iris.csv")
+    frame.assign(w=values(len(frame))).to_csv(tmp_path / "bad.csv", index=False)
+    result = run(
+        "compress", "--data", tmp_path / "bad.csv", "--target", TARGET, "--out",
+        tmp_path / "x.skops", "--weight", "w", "--drop", "key",
+    )  # fmt: skip
+    refused(result, words)
+    assert not (tmp_path / "x.skops").exists()

@@ -68,6 +68,14 @@ def compress(
         metavar="COL",
         help="Column of both --data and --belief that matches their rows (not a feature).",
     ),
+    weight: str | None = typer.Option(
+        None,
+        "--weight",
+        metavar="COL",
+        help="Column of row weights (numbers >= 0; not a feature). Every fit takes them (the "
+        "teacher fitted here, the student, the plain tree, the majority class) and every "
+        "accuracy and agreement is weighted: a row of weight k counts as k copies of it.",
+    ),
     trust: list[str] | None = typer.Option(
         None,
         "--trust",
@@ -182,7 +190,7 @@ def compress(
         target,
         sep=sep,
         encoding=encoding,
-        drop=_names_option(drop) + ([id_column] if id_column else []),
+        drop=_names_option(drop) + [c for c in (id_column, weight) if c],
         features=None if features is None else _names_option(features),
         keep=_names_option(keep),
     )
@@ -196,6 +204,7 @@ def compress(
         preset.value,
         bool(np.isnan(ds.X).any()),
         *source.load(ds, data, sep=sep, encoding=encoding, trusted=trust),
+        weight=None if weight is None else _read_weight(data, weight, sep=sep, encoding=encoding),
     )
     with _progress_bars(progress) as bars:
         model, evaluation = _fit_and_evaluate(
@@ -215,6 +224,7 @@ def compress(
             "encoding": encoding,
             "teacher": source.name,
             "teacher_stored": spec.stores_teacher,
+            "weight": weight,
             "max_depth": max_depth,
             "class_weight": class_weight.value,
             "preset": preset.value,
@@ -364,6 +374,8 @@ class _FitSpec:
     fitted_teacher: object = None
     #: the belief of every data row read from a file (no teacher), or None
     belief: object = None
+    #: every data row's weight (--weight), or None
+    weight: object = None
 
     @property
     def stores_teacher(self) -> bool:
@@ -374,9 +386,12 @@ class _FitSpec:
         """Fit ``model`` on the rows (all when None), with their belief where one was read."""
         if rows is None:
             rows = slice(None)
-        if self.belief is None:
-            return model.fit(X[rows], y[rows])
-        return model.fit(X[rows], y[rows], belief=self.belief[rows])
+        given = {} if self.belief is None else {"belief": self.belief[rows]}
+        return model.fit(X[rows], y[rows], sample_weight=self.weights(rows), **given)
+
+    def weights(self, rows):
+        """The rows' weights, or None without --weight."""
+        return None if self.weight is None else self.weight[rows]
 
     def teacher_predict(self, model, X, rows):
         """The teacher's labels at the rows (the belief's likeliest class with a belief)."""
@@ -491,20 +506,25 @@ def _compress_job(index, X, y, train, test, spec, n_jobs):
             model = spec.fit(spec.model(n_jobs), X, y, train)
         except ValueError as exc:  # a fold without two classes, ...: the rest still count
             return index, {"error": f"fold {index}: {' '.join(str(exc).split())}"}
-        tree = spec.plain_tree().fit(X[train], y[train])
-        majority = DummyClassifier(strategy="most_frequent").fit(X[train], y[train])
+        w = spec.weights(train)
+        tree = spec.plain_tree().fit(X[train], y[train], sample_weight=w)
+        majority = DummyClassifier(strategy="most_frequent")
+        majority.fit(X[train], y[train], sample_weight=w)
         truth = y[test]
         pred = model.predict(X[test])
         teacher_pred = spec.teacher_predict(model, X, test)
 
+    def share(same):  # of the held-out rows (weighted with --weight)
+        return float(np.average(same, weights=spec.weights(test)))
+
     return index, {
         "accuracy": {
-            "student": float(np.mean(pred == truth)),
-            "teacher": float(np.mean(teacher_pred == truth)),
-            "tree": float(np.mean(tree.predict(X[test]) == truth)),
-            "majority": float(np.mean(majority.predict(X[test]) == truth)),
+            "student": share(pred == truth),
+            "teacher": share(teacher_pred == truth),
+            "tree": share(tree.predict(X[test]) == truth),
+            "majority": share(majority.predict(X[test]) == truth),
         },
-        "agreement": float(np.mean(pred == teacher_pred)),
+        "agreement": share(pred == teacher_pred),
         "all_pred": model.predict(X),
         "splits": tree_splits(model),
         "train_share": len(train) / len(y),
@@ -567,15 +587,44 @@ class _TeacherSource:
 
         ids = None
         if self.id_column is not None:
-            import pandas as pd
-
-            ids = pd.read_csv(data, sep=sep, encoding=encoding, usecols=[self.id_column], dtype=str)
-            ids = ids[self.id_column].to_numpy()
+            ids = _data_column(data, self.id_column, sep=sep, encoding=encoding, dtype=str)
         classes = np.unique(ds.y)
         belief = teacher_files.load_belief(
             self.belief, classes, ds.X.shape[0], ids=ids, id_column=self.id_column
         )
         return None, belief
+
+
+def _data_column(data, column, *, sep, encoding, dtype=None):
+    """One column of the data file, as read for the features (the same rows)."""
+    import pandas as pd
+
+    from crembo.csv_files import NA_VALUES
+
+    frame = pd.read_csv(
+        data, sep=sep, encoding=encoding, usecols=[column], dtype=dtype, na_values=list(NA_VALUES)
+    )
+    return frame[column].to_numpy()
+
+
+def _read_weight(data, column, *, sep, encoding):
+    """The ``--weight`` column: finite non-negative numbers, not all zero."""
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(
+        pd.Series(_data_column(data, column, sep=sep, encoding=encoding)), errors="coerce"
+    ).to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"--weight {column}: {int(bad.sum())} value(s) that are not finite numbers >= 0 "
+            f"(first in data row {row + 1}); expected a weight for every row."
+        )
+    if not values.sum() > 0:
+        raise ValueError(f"--weight {column}: every weight is 0; expected some positive.")
+    return values
 
 
 def _load_csv(path, target, **options):
