@@ -327,3 +327,29 @@ def test_belief_id_refusals(tmp_path):
             )  # fmt: skip
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_belief(tmp_path / "none.csv", CLASSES, len(Y))
+
+
+def test_lightgbm_on_category_columns_and_dummies_names(tmp_path):
+    """A model fitted the usual pandas ways reads crembo's one-hot columns: LightGBM on
+    ``category`` columns (its codes rebuilt from col=value), XGBoost on ``get_dummies``
+    (col_value)."""
+    rng = np.random.RandomState(0)
+    raw = pd.DataFrame({"size": rng.rand(300), "colour": rng.choice(["red", "blue", "green"], 300)})
+    y = np.where((raw["size"] > 0.5) ^ (raw["colour"] == "red"), "a", "b")
+    raw.loc[::17, "colour"] = np.nan  # missing values stay missing
+    encoded = pd.get_dummies(raw, dtype=float, dummy_na=False)  # size, colour_blue, ...
+    names = ["size", "colour=blue", "colour=green", "colour=red"]
+    Xc = encoded[["size", "colour_blue", "colour_green", "colour_red"]].to_numpy()
+    Xc[raw["colour"].isna().to_numpy(), 1:] = np.nan  # as crembo encodes a missing value
+    frame = raw.astype({"colour": "category"})
+    m = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=4, verbose=-1).fit(frame, y)
+    m.booster_.save_model(tmp_path / "cat.txt")
+    teacher = load_teacher(tmp_path / "cat.txt", names, y)
+    assert np.abs(teacher.predict_proba(Xc) - m.predict_proba(frame)).max() == 0
+    codes = np.unique(y, return_inverse=True)[1]
+    x = xgboost.XGBClassifier(n_estimators=10, max_depth=2).fit(encoded, codes)
+    x.save_model(tmp_path / "dummies.json")
+    teacher = load_teacher(tmp_path / "dummies.json", names, y)
+    ok = ~raw["colour"].isna().to_numpy()
+    assert np.abs(teacher.predict_proba(Xc[ok]) - x.predict_proba(encoded[ok])).max() == 0
+    _refused(tmp_path / "cat.txt", "category feature 'colour' has no one-hot column", ["size", "x"])

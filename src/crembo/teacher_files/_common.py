@@ -19,9 +19,9 @@ class FileTeacher(ClassifierMixin, BaseEstimator):
     predictor : callable
         Maps the selected columns (float64 array) to an (n, k) probability array, columns in
         the file's class order.
-    columns : ndarray of int or None
+    columns : ndarray of int, callable or None
         The data's columns the file's features are, in the file's order (None: all, as they
-        are).
+        are), or a callable building the file's features from the data's columns.
     order : ndarray of int
         For each of ``classes``, its column in the predictor's output.
     classes : ndarray
@@ -63,12 +63,14 @@ class FileTeacher(ClassifierMixin, BaseEstimator):
                 f"X has shape {X.shape}; the teacher {self.source} takes {self.n_features_in_} "
                 "columns."
             )
-        if self.columns is not None:
+        if callable(self.columns):  # a model's own encoding (LightGBM's categories)
+            X = self.columns(X)
+        elif self.columns is not None:
             X = X[:, self.columns]
-        P = np.asarray(self.predictor(np.ascontiguousarray(X)), dtype=np.float64)
-        if P.ndim == 1:  # a binary booster's P(second class)
-            P = np.column_stack([1.0 - P, P])
-        return P[:, self.order]
+        P = np.asarray(self.predictor(np.ascontiguousarray(X)))
+        if P.ndim == 1:  # a binary booster's P(second class); 1 - P in its own precision,
+            P = np.column_stack([1 - P, P])  # as its scikit-learn wrapper computes it
+        return P[:, self.order].astype(np.float64)
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
@@ -83,10 +85,7 @@ class MatchData:
     def columns(self, source, names=None, count=None):
         """Indices of the file's features among the data's columns (None: the same ones)."""
         if names is not None:
-            index = {n: i for i, n in enumerate(self.names)}
-            index.update(
-                {lgbm_name(n): i for i, n in enumerate(self.names) if lgbm_name(n) not in index}
-            )
+            index = self.name_index()
             missing = [n for n in names if n not in index]
             if missing:
                 shown = ", ".join(map(repr, missing[:5])) + (" …" if len(missing) > 5 else "")
@@ -106,6 +105,15 @@ class MatchData:
                 "agree)."
             )
         return None
+
+    def name_index(self) -> dict:
+        """Data column of each name a model file may use: the data's own, LightGBM's (spaces
+        as ``_``), and for a one-hot column ``col=value`` pandas' ``col_value``."""
+        index = {}
+        for spell in (str, lgbm_name, dummies_name):
+            for i, n in enumerate(self.names):
+                index.setdefault(spell(n), i)
+        return index
 
     def order_by_position(self, source, n_outputs):
         """Output k is the k-th sorted target class; the counts must agree."""
@@ -128,6 +136,12 @@ class MatchData:
                 f"({', '.join(map(str, self.classes[:8]))}); expected the same labels."
             )
         return np.array([where[str(c)] for c in self.classes], dtype=np.intp)
+
+
+def dummies_name(name: str) -> str:
+    """A one-hot column ``col=value`` as ``pandas.get_dummies`` names it (``col_value``)."""
+    col, eq, value = name.partition("=")
+    return f"{col}_{value}" if eq else name
 
 
 def lgbm_name(name: str) -> str:

@@ -28,9 +28,13 @@ def _load_lightgbm(path, data, trusted):
         raise ValueError(f"{source}: {len(names)} feature names for {n_features} features.")
     if all(n == f"Column_{i}" for i, n in enumerate(names)):
         names = None  # LightGBM's default names: the file carries none
-    columns = data.columns(source, names=names, count=n_features)
-    order = data.order_by_position(source, 2 if n_outputs == 1 else n_outputs)
     raw = path.read_bytes()
+    categories = _pandas_categories(raw, names, source)
+    if categories:
+        columns = _CategoryCodes.match(source, data, names, categories)
+    else:
+        columns = data.columns(source, names=names, count=n_features)
+    order = data.order_by_position(source, 2 if n_outputs == 1 else n_outputs)
     # the trees' structure (child and feature indices) is what prediction relies on
     _check_lightgbm_trees(raw, header, n_features, source)
     lightgbm = library("lightgbm", source)
@@ -44,6 +48,69 @@ def _load_lightgbm(path, data, trusted):
     return FileTeacher(
         _LightGBMPredictor(booster), columns, order, data.classes, len(data.names), source
     )
+
+
+def _pandas_categories(raw: bytes, names, source) -> dict:
+    """Feature name -> its categories, for a model fitted on a data frame with ``category``
+    columns (LightGBM's ``[categorical_feature: ...]`` and ``pandas_categorical`` lines)."""
+    import json
+    import re
+
+    found = re.search(rb"\n\[categorical_feature: ([0-9,]*)\]", raw)
+    listed = re.search(rb"\npandas_categorical:(.*)", raw)
+    if not found or not found.group(1) or names is None:
+        return {}
+    try:
+        index = [int(i) for i in found.group(1).split(b",")]
+        values = json.loads(listed.group(1)) if listed else None
+    except ValueError:
+        raise ValueError(f"{source}: unreadable categorical features; damaged.") from None
+    if not isinstance(values, list) or len(values) != len(index):
+        return {}  # categories given to LightGBM as integer codes: the data's own column
+    if any(not 0 <= i < len(names) for i in index) or not all(isinstance(v, list) for v in values):
+        raise ValueError(f"{source}: categorical features out of range; damaged.")
+    return {names[i]: [str(v) for v in vals] for i, vals in zip(index, values, strict=True)}
+
+
+class _CategoryCodes:
+    """The model's features from the data's columns: numbers as they are, a ``category``
+    column as LightGBM's code of the value whose one-hot column ``col=value`` is 1 (NaN for
+    a missing value or one the model never saw)."""
+
+    def __init__(self, numeric, categorical):
+        self.numeric = numeric  # (model feature, data column) pairs
+        self.categorical = categorical  # (model feature, data columns, their codes)
+
+    @classmethod
+    def match(cls, source, data, names, categories):
+        index = data.name_index()
+        numeric = [(j, n) for j, n in enumerate(names) if n not in categories]
+        data.columns(source, names=[n for _, n in numeric], count=None)  # refuses the missing
+        categorical = []
+        for j, name in enumerate(names):
+            if name not in categories:
+                continue
+            hits = [(index[f"{name}={v}"], k) for k, v in enumerate(categories[name])
+                    if f"{name}={v}" in index]  # fmt: skip
+            if not hits:
+                raise ValueError(
+                    f"{source}: its category feature {name!r} has no one-hot column "
+                    f"{name}=<value> in the data for its values "
+                    f"({', '.join(categories[name][:5])}); expected the data's text column."
+                )
+            cols, codes = zip(*hits, strict=True)
+            categorical.append((j, np.array(cols), np.array(codes, dtype=np.float64)))
+        return cls([(j, index[n]) for j, n in numeric], categorical)
+
+    def __call__(self, X):
+        out = np.empty((X.shape[0], len(self.numeric) + len(self.categorical)))
+        for j, col in self.numeric:
+            out[:, j] = X[:, col]
+        for j, cols, codes in self.categorical:
+            hot = X[:, cols]
+            seen = np.nan_to_num(hot).max(axis=1) == 1
+            out[:, j] = np.where(seen, codes[np.nan_to_num(hot).argmax(axis=1)], np.nan)
+        return out
 
 
 def _lightgbm_header(path, source) -> dict:
