@@ -141,6 +141,12 @@ def resolve_teacher(teacher, X, y, seed, *, allow_callable=False, sample_weight=
     that takes only codes (XGBoost refuses string labels) is fitted on codes
     (:func:`crembo.belief.fit_teacher`); ``classes`` are then the labels.
 
+    Returns
+    -------
+    TeacherFit
+        ``(teacher, classes, y_idx, fitted_here)``: the fitted teacher (or callable), the
+        labels of the belief's columns, ``y`` as indices into them, whether it was fitted here.
+
     Raises
     ------
     TypeError

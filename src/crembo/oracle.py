@@ -61,7 +61,13 @@ class AllowedLabelOracle:
         self.n_batched = 0
 
     def fit(self, threshold):
-        """The learner fitted to ``Y_θ = belief >= threshold`` on the sample."""
+        """The learner fitted to ``Y_θ = belief >= threshold`` on the sample.
+
+        Returns
+        -------
+        AllowedLabelLearner
+            A fitted copy of the learner (the learner itself is left unfitted).
+        """
         self.n_fits += 1
         s = self.sample
         Y = (s.belief >= threshold).astype(np.uint8)
@@ -123,7 +129,12 @@ class OracleFactory:
     alpha: float
 
     def __call__(self, rows=None, shrinkage=0.0) -> AllowedLabelOracle:
-        """An oracle on ``rows`` of the sample (None: all), the learner shrunk by λ."""
+        """An oracle on ``rows`` of the sample (None: all), the learner shrunk by λ.
+
+        Returns
+        -------
+        AllowedLabelOracle
+        """
         sample = self.sample if rows is None else self.sample.rows(rows)
         learner = self.learner
         if shrinkage and isinstance(learner, AllowedLabelClassifier):

@@ -78,6 +78,11 @@ def memo(thresholds, oracle: Oracle) -> MemoResult:
     Binary search over the sorted ``thresholds`` (feasibility is monotone: raising θ only
     shrinks the allowed sets), about ``log2(len(thresholds))`` fits. When no candidate is
     feasible the student of the smallest threshold is returned with ``feasible=False``.
+
+    Returns
+    -------
+    MemoResult
+        θ*'s index, threshold, student and depth, whether it is feasible, every probe.
     """
     thresholds = check_thresholds(thresholds)
     probes: list[Candidate] = []
@@ -153,6 +158,11 @@ def sweep_at(
     """Fit and score a student at each of ``indices`` (any subset of the candidates).
 
     ``first`` (a fitted :class:`Candidate` or :class:`MemoResult`) is reused at its index.
+
+    Returns
+    -------
+    list of Candidate
+        In the order of ``indices``, each with its score.
     """
     thresholds = check_thresholds(thresholds)
 
@@ -239,6 +249,11 @@ def halving_sweep(
         Draws the subsamples.
     n_jobs : int, default=None
         Parallel fits within a rung (joblib).
+
+    Returns
+    -------
+    HalvingResult
+        The winner (refitted on all rows), every candidate tried and the rows it saw.
     """
     thresholds = check_thresholds(thresholds)
     idx = sweep_indices(start, thresholds.size, delta)

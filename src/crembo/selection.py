@@ -611,8 +611,6 @@ def _mean_se(scores):
     return scores.mean(axis=0), scores.std(axis=0, ddof=1) / np.sqrt(scores.shape[0])
 
 
-
-
 def as_selection(value, preset_selection: Selection) -> Selection:
     """A strategy from ``selection``: an instance, a name, or "auto" (the preset's)."""
     if isinstance(value, Selection):

@@ -46,6 +46,12 @@ def batch_params(learner) -> dict | None:
     Only an :class:`~crembo.students.sklearn.AllowedLabelClassifier` (exactly that class)
     around a plain ``DecisionTreeClassifier`` with :data:`BATCHABLE_TREE` settings, an integer
     ``max_depth`` in 1..16 and integer leaf sizes.
+
+    Returns
+    -------
+    dict or None
+        ``max_depth``, ``min_samples_split``, ``min_samples_leaf``, ``shrinkage`` (a tuple)
+        and ``tie_break`` for :func:`grow_batch`; None when the learner is not batchable.
     """
     from sklearn.tree import DecisionTreeClassifier
 
