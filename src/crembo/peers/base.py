@@ -89,7 +89,11 @@ def quiet():
 
 
 def _fitted_teacher(teacher, X, y, seed):
-    """The teacher as given when fitted, else a fitted clone."""
+    """The teacher as given when fitted, else a fitted clone.
+
+    Not :func:`crembo.fit.resolve_teacher`: a peer follows a teacher that never saw some of
+    ``y``'s classes (its labels are all the peer fits), where CREMBO and VT refuse one.
+    """
     if teacher is None:
         raise ValueError("teacher: this method needs a teacher (a fitted classifier).")
     try:
