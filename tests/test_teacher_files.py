@@ -353,3 +353,15 @@ def test_lightgbm_on_category_columns_and_dummies_names(tmp_path):
     ok = ~raw["colour"].isna().to_numpy()
     assert np.abs(teacher.predict_proba(Xc[ok]) - x.predict_proba(encoded[ok])).max() == 0
     _refused(tmp_path / "cat.txt", "category feature 'colour' has no one-hot column", ["size", "x"])
+
+
+def test_a_file_that_crashes_lightgbm_is_one_error(files, tmp_path):
+    """A number LightGBM's parser cannot read aborts the process that reads it (an error
+    inside its parallel loop): here only the child that reads it first."""
+    lines = files["lgbm"][0].read_text().split("\n")
+    i = next(k for k, line in enumerate(lines) if line.startswith("internal_value="))
+    values = lines[i].split("=")[1].split(" ")
+    values[1] = "x" * len(values[1])  # the same length: tree_sizes still fit
+    lines[i] = "internal_value=" + " ".join(values)
+    (tmp_path / "crash.txt").write_text("\n".join(lines))
+    _refused(tmp_path / "crash.txt", r"LightGBM cannot read it \(.*\); the file is damaged")
