@@ -116,3 +116,14 @@ def test_stable_rule_checks_its_width():
 def test_kfold_choice_checks_where_the_estimate_is_taken():
     with pytest.raises(ValueError, match="stability_rows must be one of"):
         KFoldOneSE(stability_rows="train")
+
+
+def test_a_model_chosen_on_stability_saves_and_loads(wine, tmp_path):
+    import crembo
+
+    X, y, teacher = wine
+    model = CREMBOClassifier(teacher, selection=StableOneSE(), random_state=0).fit(X, y)
+    crembo.save(model, tmp_path / "m.skops")
+    again = crembo.load(tmp_path / "m.skops")
+    assert again.stability_ == model.stability_
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))

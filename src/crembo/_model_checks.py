@@ -648,6 +648,7 @@ def _epoch_mlp(obj) -> None:
     "crembo.config.Config",
     "crembo.selection.HoldOut",
     "crembo.selection.KFoldOneSE",
+    "crembo.selection.StableOneSE",
     "crembo.selection.Halving",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",

@@ -20,7 +20,15 @@ from crembo.diagnostics import warn_fitted_model
 from crembo.fit import default_student, default_teacher, scorer_for
 from crembo.oracle import OracleFactory
 from crembo.search import candidates_table, memo
-from crembo.selection import STRATEGIES, Halving, HoldOut, KFoldOneSE, SearchProblem, Selection
+from crembo.selection import (
+    STRATEGIES,
+    Halving,
+    HoldOut,
+    KFoldOneSE,
+    SearchProblem,
+    Selection,
+    StableOneSE,
+)
 from crembo.students.export import ReadableTreeMixin
 from crembo.students.protocol import TIE_BREAKS, as_allowed_label_learner
 from crembo.surrogate import SurrogateClassifier
@@ -44,6 +52,7 @@ __all__ = [
     "HoldOut",
     "KFoldOneSE",
     "MEMOClassifier",
+    "StableOneSE",
     "SurrogateClassifier",
     "as_allowed_label_learner",
     "default_student",
