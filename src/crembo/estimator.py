@@ -300,7 +300,7 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
     >>> X, y = load_iris(return_X_y=True)
     >>> model = CREMBOClassifier(random_state=0).fit(X, y)
     >>> model.config_.selection.name
-    'kfold'
+    'stable'
     >>> bool(model.threshold_ >= model.memo_threshold_)
     True
     """
