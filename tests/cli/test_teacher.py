@@ -183,6 +183,7 @@ def test_weight_column(iris_files, tmp_path):
         "--max-depth", "2", "--n-jobs", "1", "--no-progress",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert "weighted by --weight w" in result.stdout  # the 5-fold table's accuracies
     cli, meta = persist.load(tmp_path / "w.skops"), persist.read_metadata(tmp_path / "w.skops")
     assert meta["weight"] == "w" and "w" not in meta["feature_names"]
     student = DecisionTreeClassifier(max_depth=2, random_state=0)

@@ -257,6 +257,8 @@ def compress(
         + "."
     )
     print_evaluation(console, evaluation)
+    if weight is not None and evaluation and "accuracy" in evaluation:
+        console.print(f"(accuracies and agreements above weighted by --weight {terminal(weight)})")
     console.print("\n[bold]The student's rules[/bold] (fitted on all rows):")
     shown = ([visible(n) for n in ds.feature_names], [visible(c) for c in classes])
     text = rules(model, *shown, X=ds.X, y=ds.y)
