@@ -127,3 +127,15 @@ def test_a_model_chosen_on_stability_saves_and_loads(wine, tmp_path):
     again = crembo.load(tmp_path / "m.skops")
     assert again.stability_ == model.stability_
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
+
+
+def test_the_note_gives_the_figure_or_says_why_there_is_none(wine):
+    from crembo.stability import stability_note
+
+    X, y, teacher = wine
+    kfold = CREMBOClassifier(teacher, random_state=0).fit(X, y)
+    assert f"= {kfold.stability_:.3f}" in stability_note(kfold)
+    holdout = CREMBOClassifier(teacher, selection=HoldOut(), random_state=0).fit(X, y)
+    assert "n/a" in stability_note(holdout) and "one student per candidate" in stability_note(
+        holdout
+    )

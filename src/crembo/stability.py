@@ -101,5 +101,7 @@ def stability_note(model) -> str:
     k = getattr(getattr(model.config_, "selection", None), "n_splits", "k")
     return (
         f"in-fit stability estimate = {value:.3f} (the chosen candidate's {k} fold students "
-        "predict alike on that share of the rows one of each pair did not train on)"
+        "predict alike on that share of the rows one of each pair did not train on; "
+        "optimistic: they share this fit's teacher and synthetic rows, so students of "
+        "independent fits agree less)"
     )
