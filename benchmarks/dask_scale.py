@@ -2,10 +2,10 @@
 
 Command::
 
-    python benchmarks/dask_scale.py --rows 2000000 --workers 3 --memory-limit 300MB
+    python benchmarks/dask_scale.py --rows 2400000 --workers 3 --memory-limit 350MB
 
 A loopback ``LocalCluster`` (``--workers`` processes of one thread, each with
-``--memory-limit``) holds the rows: each partition of 50,000 rows is made on a worker by a
+``--memory-limit``) holds the rows: each partition of 25,000 rows is made on a worker by a
 seeded generator (10 Gaussian classes in 20 dimensions, mixed by a fixed random matrix), so
 the data never pass through this process. ``crembo.cluster.fit_on_dask`` fits
 ``CREMBOClassifier(forest, DecisionTreeClassifier(max_depth=6))`` (default preset; the
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-N_FEATURES, N_CLASSES, BLOCK = 20, 10, 50_000
+N_FEATURES, N_CLASSES, BLOCK = 20, 10, 25_000
 
 
 def block(i, rows, seed=0):
@@ -46,7 +46,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--memory-limit", default="300MB")
+    parser.add_argument("--memory-limit", default="350MB")
     parser.add_argument("--max-rows", type=int, default=500_000)
     parser.add_argument("--no-local", action="store_true", help="skip the local fit")
     args = parser.parse_args(argv)

@@ -130,7 +130,7 @@ def fit_on_dask(estimator, X, y, *, max_rows=500_000):
         dask.delayed(_partition_sample)(xb, yb, shared, config.augment, keep_rate, int(seed))
         for xb, yb, seed in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), seeds, strict=True)
     ]
-    parts = dask.compute(*tasks)
+    parts = _gather_each(tasks)
     X_real, y_real, b_real, X_new, b_new = (np.concatenate(p) for p in zip(*parts, strict=True))
     augment = estimator.get_params(deep=False).get("augment")
     try:
@@ -142,6 +142,26 @@ def fit_on_dask(estimator, X, y, *, max_rows=500_000):
     estimator.n_rows_seen_ = n_rows
     estimator.n_rows_sampled_ = int(X_real.shape[0])
     return estimator
+
+
+def _gather_each(tasks):
+    """The tasks' results, in order; on a distributed cluster fetched as each finishes, so
+    that the workers never hold every partition's sample at once (their memory limit)."""
+    import dask
+
+    try:
+        from distributed import as_completed, get_client
+
+        client = get_client()
+    except (ImportError, ValueError):  # no distributed client: dask's own scheduler
+        return dask.compute(*tasks)
+    futures = client.compute(tasks)
+    where = {future.key: i for i, future in enumerate(futures)}
+    out = [None] * len(futures)
+    for future in as_completed(futures):
+        out[where[future.key]] = future.result()
+        future.release()
+    return out
 
 
 def _partition_sample(X, y, teacher, augment, keep_rate, seed):
