@@ -26,6 +26,13 @@ student architecture, one student per method:
   the sweep fits at most ``sweep_fits + 1`` students (``δ = ceil((max_candidates - 1) /
   sweep_fits)``). ``validation_size`` of the unit's rows choose the threshold; the paper's
   CREMBO student never sees them;
+- **DKD**: decoupled KD (``CE + dkd_alpha · TCKD + dkd_beta · NCKD`` at ``dkd_temperature``)
+  on the rows, the teacher queried online (:class:`crembo.nets.TorchDistiller`);
+- **KD-fresh**, **DKD-fresh** (issue 25): KD / DKD on fresh views of every batch (shifts,
+  rotations, mixup: ``view_*``) with the teacher online on exactly those views;
+- **CREMBO-fresh**, **CREMBO-DKD-fresh**: their teacher term plus the allowed set of the
+  teacher's belief on each view in the place of the label term, one student per threshold
+  of ``fresh_thresholds``, the most accurate on the held-out real rows kept;
 - **CREMBO-refit** (not run by default): the paper's search, then the student refitted on
   all the unit's rows at the chosen threshold (what ``selection=HoldOut(refit=True)`` does;
   one more fit), so that it trains on as many rows as BM, VT and KD.
