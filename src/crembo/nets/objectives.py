@@ -32,6 +32,15 @@ def _mixed(per_row_at, y, y_mix, lam):
     return lam * first + (1 - lam) * per_row_at(y_mix)
 
 
+def _teacher_plus_labels(objective, logits, teacher_logits, y, y_mix, lam, weight):
+    """Weighted mean of the teacher term plus ``hard_weight`` × the (mixed) cross-entropy."""
+    per_row = objective.teacher_term(logits, teacher_logits, y, y_mix, lam)
+    if objective.hard_weight:
+        ce = _mixed(lambda t: F.cross_entropy(logits, t, reduction="none"), y, y_mix, lam)
+        per_row = per_row + objective.hard_weight * ce
+    return _weighted_mean(per_row, weight)
+
+
 def _check_nonnegative(owner, **values):
     for name, v in values.items():
         if isinstance(v, bool) or not (isinstance(v, numbers.Real) and v >= 0):
@@ -63,11 +72,7 @@ class KDObjective:
         return self.alpha * soft_target_loss(logits, teacher_logits, temperature=self.temperature)
 
     def __call__(self, logits, teacher_logits, y, y_mix, lam, weight=None):
-        per_row = self.teacher_term(logits, teacher_logits, y, y_mix, lam)
-        if self.hard_weight:
-            ce = _mixed(lambda t: F.cross_entropy(logits, t, reduction="none"), y, y_mix, lam)
-            per_row = per_row + self.hard_weight * ce
-        return _weighted_mean(per_row, weight)
+        return _teacher_plus_labels(self, logits, teacher_logits, y, y_mix, lam, weight)
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,7 @@ class DKDObjective:
         return _mixed(at, y, y_mix, lam)
 
     def __call__(self, logits, teacher_logits, y, y_mix, lam, weight=None):
-        per_row = self.teacher_term(logits, teacher_logits, y, y_mix, lam)
-        if self.ce_weight:
-            ce = _mixed(lambda t: F.cross_entropy(logits, t, reduction="none"), y, y_mix, lam)
-            per_row = per_row + self.ce_weight * ce
-        return _weighted_mean(per_row, weight)
+        return _teacher_plus_labels(self, logits, teacher_logits, y, y_mix, lam, weight)
 
 
 @dataclass(frozen=True)
