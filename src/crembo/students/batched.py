@@ -280,6 +280,7 @@ def grow_allowed_label_trees(
         )
     used = masks.any(axis=0)
     codes, lo, hi = _bin(X32, used, max_bins)
+    del X32  # binned: the float copy is not needed any more (n x d x 4 bytes)
     ranks = np.searchsorted(thresholds, belief.ravel(), side="right").reshape(belief.shape)
     arrays = _grow(
         codes,
@@ -334,7 +335,10 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
     B = lo.shape[1]
     M = masks.shape[0]
     K = T + 1  # key = group * K + threshold index, sortable across groups
-    cell = codes + np.arange(d) * B  # histogram cell of each (row, feature)
+    # histogram cell of each (row, feature), made in place: the codes (n x d int64, the
+    # largest array at millions of rows) are codes = cell - feature * B where needed
+    cell = codes
+    cell += np.arange(d) * B
     unit = bool(np.all(w == 1.0))  # integer counts: bincount without weights
     groups = {k: [] for k in ("g_t0", "g_t1", "g_parent", "g_depth", "g_n", "g_weight")}
     groups["g_belief"] = []
@@ -458,7 +462,7 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
         within = np.arange(src.size) - np.repeat(np.cumsum(rep) - rep, rep)
         run = first_run[pair_group[src]] + within
         rows = pair_row[src]
-        side = codes[rows, run_f[run]] > run_b[run]
+        side = cell[rows, run_f[run]] - run_f[run] * B > run_b[run]
         pair_group = 2 * run + side
         pair_row = rows
         t0 = np.repeat(s_start[run_first], 2)
