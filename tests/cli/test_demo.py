@@ -70,6 +70,9 @@ def test_demo_small():
         assert 0.85 <= mean <= 1.0, row  # iris: every method above 85 %
     assert "over 2 shuffled stratified folds" in text
     assert "MEMO θ*" in text and "agreement" in text
+    # the default's own stability figure (its k fold students' agreement), a share, not NaN
+    stability = float(re.search(r"in-fit stability = (\d\.\d{3})", text).group(1))
+    assert 0.5 <= stability <= 1.0
     assert "if petal" in text and "predict " in text
 
 

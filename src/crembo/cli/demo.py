@@ -102,6 +102,7 @@ def demo(
             "MEMO θ*": r["memo_threshold"],
             "chosen θ": r["threshold"],
             "measured depth": r["depth"],
+            "in-fit stability": r["stability"],
             "candidates swept": r["swept"],
         }
         for i, r in enumerate(acc)
@@ -111,7 +112,9 @@ def demo(
     console.print(
         f"\n[bold]CREMBO-robust's tree[/bold] fitted on all {X.shape[0]} rows: θ* = "
         f"{final.memo_threshold_:.3f}, chosen θ = {final.threshold_:.3f}, measured depth = "
-        f"{final.depth_:.3f}. Each leaf predicts the class most likely allowed"
+        f"{final.depth_:.3f}, in-fit stability = {final.stability_:.3f} (its fold students' "
+        "mean pairwise agreement; optimistic, see docs/results.md). Each leaf predicts the "
+        "class most likely allowed"
         f"{_synthetic_note(final, X.shape[0])}.\n"
     )
     console.print(tree_rules(final, features, class_names), markup=False, soft_wrap=True)
@@ -211,4 +214,5 @@ def _demo_fold(part, X, y, train, test, seed):
         "threshold": float(crembo.threshold_),
         "depth": float(crembo.depth_),
         "swept": int(len(crembo.sweep_["threshold"])),
+        "stability": float(crembo.stability_),
     }
