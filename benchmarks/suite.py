@@ -119,6 +119,7 @@ def per_repeat(outs, datasets) -> dict:
                 if not (folder / "records.csv").exists():
                     continue
                 df = pd.read_csv(folder / "records.csv")
+                n_folds = _protocol_folds(folder, df)
                 if "status" not in df:
                     df["status"] = "ok"
                 ok = has_result(df["status"])
@@ -132,9 +133,10 @@ def per_repeat(outs, datasets) -> dict:
                     if m in q.get("accuracy", {}) and name in q["accuracy"][m]:
                         continue
                     good = rows[ok[rows.index]]
-                    # only repeats whose 10 folds are all done count
+                    # only repeats with every fold of the protocol done count (a run stopped
+                    # mid-repeat has fewer folds in its last repeat, maybe in every method)
                     done = rows.groupby("repeat")["fold"].nunique()
-                    full = done[done == done.max()].index
+                    full = done[done == n_folds].index
                     good = good[good["repeat"].isin(full)]
                     for key in ("accuracy", "leaves", "seconds", "stability"):
                         if key not in good:  # records written before the column
@@ -148,6 +150,14 @@ def per_repeat(outs, datasets) -> dict:
                         a = {r: v for r, v in agree[m].items() if r in set(full)}
                         q.setdefault("agreement", {}).setdefault(m, {})[name] = a
     return found
+
+
+def _protocol_folds(folder: Path, df) -> int:
+    """The folds a whole repeat has: the run's protocol (run.json), else the most recorded."""
+    try:
+        return int(json.loads((folder / "run.json").read_text())["protocol"]["folds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return int(df.groupby("repeat")["fold"].nunique().max()) if len(df) else 0
 
 
 def _mean(d: dict, repeats=None) -> float:
