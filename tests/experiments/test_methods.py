@@ -56,6 +56,12 @@ def test_a_student_class_method_is_crembo_with_that_student():
     exact = METHODS["CREMBO-opt"](teacher, DecisionTreeClassifier(max_depth=4), 3)
     assert exact.student.n_thresholds == 4 and exact.student.time_limit == 2
     assert exact.selection.max_swept == 4
+    # the screen's levers change one thing each
+    tie = METHODS["CREMBO-sum+tie"](teacher, None, 3)
+    assert tie.student.tie_break == "belief" and tie.student.target == "allowed"
+    assert METHODS["CREMBO-sum+belief"](teacher, None, 3).student.target == "belief"
+    no_aug = METHODS["CREMBO-sum+aug0"](teacher, None, 3)
+    assert no_aug.augment == 0.0 and model.augment is None
 
 
 def test_the_mapping_is_read_only():

@@ -17,6 +17,7 @@ commands print other tables. Every place that lists the methods says which is wh
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from types import MappingProxyType
 
 from sklearn.base import clone
@@ -150,8 +151,8 @@ class _OtherStudent:
     of the experiment's tree, its candidates capped (``selection``, :data:`KFOLD_FITTED` by
     default)."""
 
-    def __init__(self, make, selection=KFOLD_FITTED):
-        self.make, self.selection = make, selection
+    def __init__(self, make, selection=KFOLD_FITTED, **options):
+        self.make, self.selection, self.options = make, selection, options
 
     def __call__(self, teacher, student, rs, max_candidates=None, **_):
         return CREMBOClassifier(
@@ -160,13 +161,25 @@ class _OtherStudent:
             selection=self.selection,
             max_candidates=max_candidates,
             random_state=rs,
+            **self.options,
         )
 
 
-def _sum_of_trees(rs):
+def _sum_of_trees(rs, **options):
     from crembo.students.sum_of_trees import SumOfTreesStudent
 
-    return SumOfTreesStudent(max_splits=15, max_depth=4, random_state=rs)
+    return SumOfTreesStudent(max_splits=15, max_depth=4, random_state=rs, **options)
+
+
+def _sum_screen() -> dict:
+    """Levers on the sum of trees' agreement (issue 21's screen; docs/results.md): ties
+    between allowed classes broken by the teacher's belief, the trees fitted to the belief
+    instead of ``Y_θ``, no MUNGE rows."""
+    return {
+        "CREMBO-sum+tie": _OtherStudent(partial(_sum_of_trees, tie_break="belief")),
+        "CREMBO-sum+belief": _OtherStudent(partial(_sum_of_trees, target="belief")),
+        "CREMBO-sum+aug0": _OtherStudent(_sum_of_trees, augment=0.0),
+    }
 
 
 def _exact_tree(rs):
@@ -189,6 +202,7 @@ STUDENT_CLASSES = MappingProxyType(
         "CREMBO-sum-stable": _OtherStudent(
             _sum_of_trees, StableOneSE(5, max_swept=4, max_search_rows=1000)
         ),
+        **_sum_screen(),
     }
 )
 
