@@ -308,7 +308,7 @@ def test_fresh_view_methods_and_dkd_run_on_noisy_digits_with_curves(tmp_path):
     stored = json.loads((tmp_path / "summary.json").read_text())
     assert set(stored["curves"]) == {f"mlp/{b}" for b in baselines if b != "KD"}
     best = stored["crembo_minus_best"]["mlp/CREMBO-fresh"]
-    assert best["bar"] in {"mlp/KD", "mlp/DKD", "mlp/KD-fresh"}
+    assert best["bar"] in {"mlp/KD", "mlp/DKD"}  # the goal's bars: KD, DKD, KD-aug
     assert best["crembo_better"] + best["ties"] + best["kd_better"] == 2
     md = (tmp_path / "summary.md").read_text()
     assert "the best bar" in md and "Held-out accuracy by epoch" in md
@@ -344,3 +344,66 @@ def test_dnn_command_refuses_bad_fresh_thresholds(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1 and "--fresh-thresholds" in result.output
     assert not out.exists()
+
+
+def test_a_run_extends_another_with_fewer_methods_and_joins_their_units(tmp_path):
+    """More units with other methods: the earlier units are not run again, each method is
+    summarized over the units that have it, and differences over the units that have both."""
+    import pandas as pd
+
+    from crembo.experiments.dnn import run_dnn
+    from crembo.experiments.store import RunStoreError
+    from crembo.metrics import pairwise_agreement
+
+    first = ("BM", "KD", "KD-fresh", "CREMBO-fresh")
+    p = _tiny_protocol(folds=3, students=("mlp",), baselines=first, fresh_thresholds=(0.1,))
+    run_dnn(p, tmp_path / "a", device="cpu", progress=False, max_units=1)
+    more = p.__class__(**{**p.__dict__, "baselines": ("BM", "KD", "VT")})
+    s = run_dnn(more, tmp_path / "b", device="cpu", progress=False, extends=tmp_path / "a")
+    b = pd.read_csv(tmp_path / "b" / "records.csv")
+    assert sorted(b["fold"].unique()) == [1, 2]  # unit (0, 0) is the first run's
+    assert s["units_done"] == s["units_total"] == 3 and s["complete"]
+    n = {m: e["n"] for m, e in s["methods"].items()}
+    assert n == {
+        "teacher": 3,
+        "mlp/BM": 3,
+        "mlp/KD": 3,
+        "mlp/KD-fresh": 1,
+        "mlp/CREMBO-fresh": 1,
+        "mlp/VT": 2,
+    }
+    assert s["crembo_minus_kd"]["mlp/CREMBO-fresh"]["n"] == 1
+    assert s["crembo_minus_own_base"]["mlp/CREMBO-fresh"]["base"] == "mlp/KD-fresh"
+    assert s["curves"]["mlp/KD-fresh"]["n"] == 1 and "mlp/BM" not in s["curves"]
+    # agreement of BM over its three units, read from both folders in their own method order
+    a_methods = ["teacher", *(f"mlp/{m}" for m in first)]
+    P = [np.load(tmp_path / "a" / "predictions" / "r000_f000.npy")[a_methods.index("mlp/BM")]]
+    P += [np.load(tmp_path / "b" / "predictions" / f"r000_f00{f}.npy")[1] for f in (1, 2)]
+    assert s["methods"]["mlp/BM"]["agreement"] == pytest.approx(pairwise_agreement(np.stack(P)))
+    md = (tmp_path / "b" / "summary.md").read_text()
+    assert "Joined with the units of" in md and "paired over 1 units" in md
+    # the first run's folder is read, never written; other settings are refused
+    assert sorted(pd.read_csv(tmp_path / "a" / "records.csv")["fold"].unique()) == [0]
+    other = p.__class__(**{**more.__dict__, "seed": 1})
+    with pytest.raises(RunStoreError, match="extends: .*seed"):
+        run_dnn(other, tmp_path / "c", device="cpu", progress=False, extends=tmp_path / "a")
+    with pytest.raises(RunStoreError, match="no run"):
+        run_dnn(more, tmp_path / "d", device="cpu", progress=False, extends=tmp_path / "e")
+    # the tables: the joined run only (the run it extends is in it), a row per CREMBO
+    from typer.testing import CliRunner
+
+    from crembo.cli import app
+    from crembo.experiments.dnn.summary import load_dnn_summaries
+
+    assert [x["protocol"].get("extends") for x in load_dnn_summaries(tmp_path)] == [
+        str(tmp_path / "a")
+    ]
+    result = CliRunner().invoke(app, ["experiment", "tables", str(tmp_path)])
+    assert result.exit_code == 0
+    row = next(line for line in result.output.splitlines() if "| CREMBO-fresh |" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:4] == ["digits", "mlp", "CREMBO-fresh", "1"] and cells[-1].startswith("KD-fresh")
+    acc = next(
+        line for line in result.output.splitlines() if line.startswith("| digits | mlp | 0.")
+    )
+    assert acc.count("(3)") == 3 and acc.count("(2)") == 1 and acc.count("(1)") == 2  # units

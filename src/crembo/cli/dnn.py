@@ -122,6 +122,14 @@ def dnn_command(
     max_units: Annotated[
         int | None, typer.Option(help="Stop after this many new units; rerun to go on.")
     ] = None,
+    extends: Annotated[
+        Path | None,
+        typer.Option(
+            help="The folder of an earlier run of the same settings with other --baselines: "
+            "its units are not run again and the summary joins both (each method over the "
+            "units that have it). Grows a run to more units with fewer methods."
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Print a line per unit done.")] = True,
 ):
     """DNN to DNN: a teacher net compressed into small nets by CREMBO, KD, VT and BM."""
@@ -171,6 +179,7 @@ def dnn_command(
         device=device,
         max_units=max_units,
         progress=progress,
+        extends=extends,
     )
     typer.echo((out / "summary.md").read_text(encoding="utf-8"))
     typer.echo(f"{summary['units_done']}/{summary['units_total']} units done; results in {out}")

@@ -202,13 +202,18 @@ def tables_command(
         Path, typer.Argument(help="Folder whose sub-folders hold the runs' summary.json.")
     ] = Path("runs"),
 ):
-    """Print the markdown tables of docs/results.md from the summaries of finished runs."""
+    """Print the markdown tables of docs/results.md from the summaries of finished runs
+    (the DNN runs': CREMBO against the best distillation, accuracy and agreement)."""
     from crembo.experiments.collect import load_summaries, results_tables
+    from crembo.experiments.dnn.summary import dnn_goal_tables, load_dnn_summaries
 
-    summaries = load_summaries(runs)
-    if not summaries:
+    summaries, nets = load_summaries(runs), load_dnn_summaries(runs)
+    if not summaries and not nets:
         raise CommandError(f"runs: no summary.json under {runs}.")
-    typer.echo(results_tables(summaries))
+    if summaries:
+        typer.echo(results_tables(summaries))
+    if nets:
+        typer.echo(dnn_goal_tables(nets))
 
 
 def _print_summary(summary: dict, out: Path) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from crembo.experiments.dnn.data import load_image_data, make_dnn_units, noisy_labels
+from crembo.experiments.dnn.joined import open_extended
 from crembo.experiments.dnn.protocol import DNNProtocol
 from crembo.experiments.dnn.summary import dnn_markdown, summarize_dnn
 from crembo.experiments.dnn.unit import run_dnn_unit
@@ -35,12 +37,19 @@ def run_dnn(
     device: str = "auto",
     max_units: int | None = None,
     progress: bool = True,
+    extends=None,
 ) -> dict:
     """Run (or resume) the DNN experiment into ``out`` and write its summary.
 
     Writes ``run.json``, ``records.csv`` (one row per unit × method), ``predictions/``,
     ``summary.json`` and ``summary.md``, like the tabular experiments (the same
     :func:`crembo.experiments.engine.run` loop). Returns the summary.
+
+    ``extends``: the folder of an earlier run of the same protocol with other methods
+    (:func:`~crembo.experiments.dnn.joined.open_extended`). Its whole units are not run
+    again, and the summary is of both folders' units: each method over the units that have
+    it, paired differences over the units that have both methods. Used to grow a run to
+    more units with fewer methods (the costly ones only on the units that have them).
     """
     X, y, test_rows, shape, info = load_image_data(protocol, cifar_dir)
     classes, y_idx = np.unique(y, return_inverse=True)
@@ -58,6 +67,11 @@ def run_dnn(
         "data": {"fingerprint": fingerprint, "classes": [str(c) for c in classes]},
     }
     units = make_dnn_units(protocol, y_idx, test_rows)  # may refuse: before --out is touched
+    if extends is not None and Path(extends).resolve() == Path(out).resolve():
+        raise ValueError(f"extends: {str(extends)!r} is the output folder itself.")
+    base = None if extends is None else open_extended(extends, settings)
+    if base is not None:
+        units = [u for u in units if u.key not in base.units]
     experiment = Experiment(
         label=f"dnn {protocol.dataset}",
         units=units,
@@ -72,7 +86,7 @@ def run_dnn(
             threads=threads,
         ),
         summarize=lambda store, records, total: summarize_dnn(
-            store, records, protocol, info, total
+            store, records, protocol, info, total, base=base
         ),
         markdown=dnn_markdown,
     )

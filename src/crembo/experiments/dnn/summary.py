@@ -2,76 +2,149 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-from crembo.experiments.dnn.protocol import CREMBO_VARIANTS, DISTILLATION_BARS, DNNProtocol
+import numpy as np
+import pandas as pd
+
+from crembo.experiments.dnn.protocol import (
+    CREMBO_VARIANTS,
+    DISTILLATION_BARS,
+    OWN_BASE,
+    DNNProtocol,
+)
 from crembo.experiments.summary import summarize
 from crembo.metrics import pairwise_agreement
 
 
-def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total) -> dict:
+def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total, base=None) -> dict:
     """The tabular summary (mean, std, thresholds, depth, seconds per method), plus
-    agreement per method and CREMBO − KD paired per unit, per student."""
-    summary = summarize(records, protocol.to_dict(), dataset=info, units_total=units_total)
-    methods = list(protocol.methods)
-    agreement = {m: [] for m in methods}
-    for r, g in records.groupby("repeat"):
-        folds = sorted(int(f) for f in g["fold"].unique())
-        if len(folds) < 2:
-            continue
-        P = np.stack([store.load_predictions(int(r), f) for f in folds])
-        for k, m in enumerate(methods):
-            agreement[m].append(pairwise_agreement(P[:, k, :]))
+    agreement per method and CREMBO − KD paired per unit, per student.
+
+    ``base`` (an :class:`~crembo.experiments.dnn.joined.ExtendedRun`): the run this one
+    extends; the summary is then of both runs' units. Every figure of a method is over the
+    units that have it (``n`` per method), every paired difference over the units that have
+    both methods (its ``n``).
+    """
+    parts = [_Part(store, records, list(protocol.methods))]
+    pdict = protocol.to_dict()
+    if base is not None:
+        parts.insert(0, _Part(base.store, base.records, list(base.methods)))
+        units_total += len(base.units)
+        baselines = list(dict.fromkeys([*base.baselines, *protocol.baselines]))
+        methods = list(dict.fromkeys(m for part in parts for m in part.methods))
+        pdict = {
+            **pdict,
+            "baselines": baselines,
+            "methods": methods,
+            "extends": str(base.store.out),
+        }
+        frames = [part.records for part in parts if len(part.records)]
+        records = pd.concat(frames, ignore_index=True) if frames else records
+    summary = summarize(records, pdict, dataset=info, units_total=units_total)
+    methods = list(pdict["methods"])
     for m in methods:
-        a = np.asarray(agreement[m])
+        a = np.asarray([v for _, _, v in _agreements(parts, m)])
         summary["methods"][m]["agreement"] = float(a.mean()) if a.size else None
         summary["methods"][m]["agreement_std"] = float(a.std()) if a.size else None
     table = records.pivot_table(
         index=["repeat", "fold"], columns="method", values="accuracy", aggfunc="first"
     )
+    students = protocol.students
     # CREMBO − KD-aug too: how much of a gain is the augmentation, how much the constraint
     for key, kd in (("crembo_minus_kd", "KD"), ("crembo_minus_kd_aug", "KD-aug")):
         summary[key] = {}
-        pairs = [(s, v) for s in protocol.students for v in CREMBO_VARIANTS]
-        for s, v in pairs:
-            a, b = f"{s}/{v}", f"{s}/{kd}"
-            if a not in table or b not in table or not len(table):
-                continue
-            summary[key][a] = _paired((table[a] - table[b]).to_numpy())
+        for s, v in ((s, v) for s in students for v in CREMBO_VARIANTS):
+            d = _paired_of(table, f"{s}/{v}", f"{s}/{kd}")
+            if d is not None:
+                summary[key][f"{s}/{v}"] = d
     if not summary["crembo_minus_kd_aug"]:
         del summary["crembo_minus_kd_aug"]  # no KD-aug run: the summary of before
-    best = _minus_best_bar(table, protocol)
+    own = {}
+    for s, (v, kd) in ((s, pair) for s in students for pair in OWN_BASE.items()):
+        d = _paired_of(table, f"{s}/{v}", f"{s}/{kd}")
+        if d is not None:
+            own[f"{s}/{v}"] = {"base": f"{s}/{kd}", **d}
+    if own:
+        summary["crembo_minus_own_base"] = own
+    best = _minus_best_bar(table, students)
     if best:
         summary["crembo_minus_best"] = best
-    curves = _curves(store, records, methods)
+    curves = _curves(parts, methods)
     if curves:
         summary["curves"] = curves
     return summary
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One run folder's share of a summary: its store, whole units' records and methods (the
+    order of its units' arrays)."""
+
+    store: object
+    records: pd.DataFrame
+    methods: list
+
+    def unit_keys(self) -> list:
+        r = self.records
+        return sorted({(int(a), int(b)) for a, b in zip(r["repeat"], r["fold"], strict=True)})
+
+
+def _units_with(parts, method, artifact):
+    """``(key, array row of method)`` of every unit that has ``method``, in key order."""
+    out = []
+    for part in parts:
+        if method not in part.methods:
+            continue
+        k = part.methods.index(method)
+        out += [(key, part.store.load_artifact(artifact, key)[k]) for key in part.unit_keys()]
+    return sorted(out, key=lambda item: item[0])
+
+
+def _agreements(parts, method):
+    """``(repeat, units, agreement)`` of every repeat where ≥ 2 units have ``method``."""
+    rows = _units_with(parts, method, "predictions")
+    out = []
+    for r in sorted({key[0] for key, _ in rows}):
+        P = np.stack([p for key, p in rows if key[0] == r])
+        if len(P) >= 2:
+            out.append((r, len(P), pairwise_agreement(P)))
+    return out
+
+
 def _paired(diff) -> dict:
+    diff = np.asarray(diff, dtype=float)
     return {
         "mean": float(diff.mean()),
         "std": float(diff.std()),
+        "n": int(diff.size),
         "crembo_better": int((diff > 1e-12).sum()),
         "ties": int((np.abs(diff) <= 1e-12).sum()),
         "kd_better": int((diff < -1e-12).sum()),
     }
 
 
-def _minus_best_bar(table, protocol) -> dict:
+def _paired_of(table, a, b) -> dict | None:
+    """``a − b`` paired over the units that have both (None when none has)."""
+    if a not in table or b not in table:
+        return None
+    diff = (table[a] - table[b]).dropna().to_numpy()
+    return _paired(diff) if diff.size else None
+
+
+def _minus_best_bar(table, students) -> dict:
     """Each CREMBO − the best of :data:`DISTILLATION_BARS` run (by mean accuracy over the
     units), paired per unit, per student: the issue-25 comparison."""
     out = {}
-    for s in protocol.students:
+    for s in students:
         bars = [f"{s}/{b}" for b in DISTILLATION_BARS if f"{s}/{b}" in table]
         if not bars or not len(table):
             continue
         bar = max(bars, key=lambda m: table[m].mean())
         for v in CREMBO_VARIANTS:
-            a = f"{s}/{v}"
-            if a in table:
-                out[a] = {"bar": bar, **_paired((table[a] - table[bar]).to_numpy())}
+            d = _paired_of(table, f"{s}/{v}", bar)
+            if d is not None:
+                out[f"{s}/{v}"] = {"bar": bar, **d}
     return out
 
 
@@ -79,19 +152,20 @@ def _minus_best_bar(table, protocol) -> dict:
 CURVE_EPOCHS = (5, 10, 20, 40, 80, 120, 160, 200, 300, 400)
 
 
-def _curves(store, records, methods) -> dict:
+def _curves(parts, methods) -> dict:
     """Mean held-out accuracy after each of :data:`CURVE_EPOCHS` epochs (a student that
-    stopped earlier counts with its last epoch) and the mean epoch kept, per distilled method."""
-    keys = sorted(
-        {(int(r), int(f)) for r, f in zip(records["repeat"], records["fold"], strict=True)}
-    )
-    paths = [store.artifact_path("curves", k) for k in keys]
-    if not keys or not all(p.exists() for p in paths):
+    stopped earlier counts with its last epoch) and the mean epoch kept, per distilled method
+    (over the units that have it)."""
+    paths = [part.store.artifact_path("curves", k) for part in parts for k in part.unit_keys()]
+    if not all(p.exists() for p in paths):
         return {}
-    C = np.stack([store.load_artifact("curves", k) for k in keys])  # (units, methods, 2, E)
     out = {}
-    for k, m in enumerate(methods):
-        acc, kept = C[:, k, 0, :], C[:, k, 1, :]
+    for m in methods:
+        rows = _units_with(parts, m, "curves")
+        if not rows:
+            continue
+        C = np.stack([c for _, c in rows])  # (units, 2, epochs)
+        acc, kept = C[:, 0, :], C[:, 1, :]
         if np.isnan(acc[:, 0]).any():
             continue
         # carry a stopped student's last accuracy forward: its net is the same from there
@@ -104,6 +178,7 @@ def _curves(store, records, methods) -> dict:
             "accuracy_at": at,
             "epoch_kept": float(epochs.mean()),
             "epochs_run": float(ran.mean()),
+            "n": len(rows),
         }
     return out
 
@@ -132,11 +207,27 @@ def dnn_markdown(summary: dict) -> str:
             f"{p.get('aug_shifts')} shifted copies (≤{p.get('aug_max_shift')} px), mixup "
             f"{p.get('aug_mixup')}."
         )
-    cols = ["method", "accuracy", "std", "agreement", "θ", "θ* (MEMO)", "mean depth", "seconds"]
+    if p.get("extends"):
+        head += (
+            f" Joined with the units of `{p['extends']}` (the run this one extends): each "
+            "method over the units that have it, differences over the units that have both."
+        )
+    cols = [
+        "method",
+        "units",
+        "accuracy",
+        "std",
+        "agreement",
+        "θ",
+        "θ* (MEMO)",
+        "mean depth",
+        "seconds",
+    ]
     lines = [head, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for m, e in summary["methods"].items():
         row = [
             m,
+            str(e["n"]),
             _fmt(e["mean"]),
             _fmt(e["std"]),
             _fmt(e.get("agreement")),
@@ -150,23 +241,120 @@ def dnn_markdown(summary: dict) -> str:
         for s, d in summary.get(key, {}).items():
             lines.append(
                 f"\n`{s}` − {kd}: {d['mean']:+.4f} ± {d['std']:.4f} accuracy (paired over "
-                f"units; CREMBO better in {d['crembo_better']}, ties {d['ties']}, {kd} better "
-                f"in {d['kd_better']})."
+                f"{d['n']} units; CREMBO better in {d['crembo_better']}, ties {d['ties']}, {kd} "
+                f"better in {d['kd_better']})."
             )
     for s, d in summary.get("crembo_minus_best", {}).items():
         lines.append(
             f"\n`{s}` − the best bar (`{d['bar']}`): {d['mean']:+.4f} ± {d['std']:.4f} "
-            f"accuracy (paired; CREMBO better in {d['crembo_better']}, ties {d['ties']}, the "
-            f"bar better in {d['kd_better']})."
+            f"accuracy (paired over {d['n']} units; CREMBO better in {d['crembo_better']}, ties "
+            f"{d['ties']}, the bar better in {d['kd_better']})."
+        )
+    for s, d in summary.get("crembo_minus_own_base", {}).items():
+        lines.append(
+            f"\n`{s}` − its own distillation without the set (`{d['base']}`): "
+            f"{d['mean']:+.4f} ± {d['std']:.4f} accuracy (paired over {d['n']} units; CREMBO "
+            f"better in {d['crembo_better']}, ties {d['ties']}, worse in {d['kd_better']})."
         )
     curves = summary.get("curves")
     if curves:
         epochs = sorted({int(e) for c in curves.values() for e in c["accuracy_at"]})
-        cols = ["method", *(f"ep {e}" for e in epochs), "epoch kept", "epochs run"]
+        cols = ["method", "units", *(f"ep {e}" for e in epochs), "epoch kept", "epochs run"]
         lines += ["", "Held-out accuracy by epoch (mean over units):", ""]
         lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for m, c in curves.items():
             at = [_fmt(c["accuracy_at"].get(str(e), c["accuracy_at"].get(e))) for e in epochs]
-            row = [m, *at, _fmt(c["epoch_kept"], 1), _fmt(c["epochs_run"], 1)]
+            row = [m, str(c.get("n", "–")), *at, _fmt(c["epoch_kept"], 1), _fmt(c["epochs_run"], 1)]
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _n(d) -> int:
+    """Units of a paired difference (summaries written before ``n``: its counts' sum)."""
+    return d.get("n", d["crembo_better"] + d["ties"] + d["kd_better"])
+
+
+def _pts(d) -> str:
+    """A paired difference in points: mean ± std (better / ties / worse units)."""
+    sd = f" ± {100 * d['std']:.2f}" if _n(d) > 1 else ""
+    return f"{100 * d['mean']:+.2f}{sd} ({d['crembo_better']}/{d['ties']}/{d['kd_better']})"
+
+
+def dnn_goal_tables(summaries: list[dict]) -> str:
+    """The issue-25 tables over many DNN runs (one per task × student, :func:`summarize_dnn`'s
+    summaries): every CREMBO against the best of :data:`DISTILLATION_BARS` and against its own
+    distillation, paired per unit; then the accuracy and agreement of every method, each
+    with its units.
+    """
+    runs = sorted(
+        summaries, key=lambda s: (s["protocol"]["dataset"], tuple(s["protocol"]["students"]))
+    )
+    head = [
+        "task",
+        "student",
+        "CREMBO",
+        "units",
+        "best bar",
+        "bar acc.",
+        "CREMBO acc.",
+        "− bar, points (better/ties/worse)",
+        "agreement CREMBO / bar",
+        "− own distillation",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in runs:
+        e, own = s["methods"], s.get("crembo_minus_own_base", {})
+        for m, d in s.get("crembo_minus_best", {}).items():
+            student, variant = m.split("/", 1)
+            o = own.get(m)
+            row = [
+                s["protocol"]["dataset"],
+                student,
+                variant,
+                str(_n(d)),
+                d["bar"].split("/", 1)[1],
+                _fmt(e[d["bar"]]["mean"], 4),
+                _fmt(e[m]["mean"], 4),
+                _pts(d),
+                f"{_fmt(e[m].get('agreement'))} / {_fmt(e[d['bar']].get('agreement'))}",
+                "–" if o is None else f"{o['base'].split('/', 1)[1]}: {_pts(o)}",
+            ]
+            lines.append("| " + " | ".join(row) + " |")
+    parts = ["\n".join(lines)]
+    for stat, what in (("mean", "Accuracy"), ("agreement", "Agreement")):
+        methods = list(dict.fromkeys(b for s in runs for b in s["protocol"]["baselines"]))
+        head = ["task", "student", "teacher", *methods]
+        rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for s in runs:
+            e = s["methods"]
+            for student in s["protocol"]["students"]:
+                cells = [s["protocol"]["dataset"], student]
+                for m in ("teacher", *(f"{student}/{b}" for b in methods)):
+                    x = e.get(m)
+                    ok = x is not None and x.get(stat) is not None
+                    cells.append(f"{x[stat]:.3f} ({x['n']})" if ok else "–")
+                rows.append("| " + " | ".join(cells) + " |")
+        parts.append(
+            f"{what} of every method (mean over its units; (units)):\n\n" + "\n".join(rows)
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def load_dnn_summaries(root) -> list[dict]:
+    """The DNN summaries under ``root`` (one folder level deep, or the folder itself); a run
+    that another of them extends is left out (the extending run's summary holds its units;
+    ``extends`` is read relative to the working folder, as the run wrote it)."""
+    import json
+    from pathlib import Path
+
+    root = Path(root)
+    found = {}
+    for p in sorted(root.glob("*/summary.json")) + sorted(root.glob("summary.json")):
+        try:
+            s = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{p} is not a readable summary ({exc}).") from None
+        if isinstance(s, dict) and (s.get("protocol") or {}).get("experiment") == "dnn":
+            found[p.parent.resolve()] = s
+    extended = {Path(s["protocol"].get("extends") or "").resolve() for s in found.values()}
+    return [s for p, s in found.items() if p not in extended]
