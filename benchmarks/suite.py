@@ -105,11 +105,13 @@ def per_repeat(outs, datasets) -> dict:
 
     Quantities: ``accuracy`` (mean over the repeat's folds; generalization and robustness),
     ``agreement`` (robustness), ``leaves`` and ``seconds``. A method found in several folders
-    keeps its first. Failed units count as missing (their number is in ``failed``).
+    keeps its first folder with a whole repeat of the set (a folder where it stopped mid-set
+    does not hide another's finished one). Failed units count as missing (their number is in
+    ``failed``).
     """
     import pandas as pd
 
-    from crembo.experiments.store import has_result
+    from crembo.experiments.store import STATUS_TIME_LIMIT, has_result
 
     found: dict = {}
     for out in outs:
@@ -137,6 +139,8 @@ def per_repeat(outs, datasets) -> dict:
                     # mid-repeat has fewer folds in its last repeat, maybe in every method)
                     done = rows.groupby("repeat")["fold"].nunique()
                     full = done[done == n_folds].index
+                    if full.empty:  # not a whole repeat here: a later folder may have the set
+                        continue
                     good = good[good["repeat"].isin(full)]
                     for key in ("accuracy", "leaves", "seconds", "stability"):
                         if key not in good:  # records written before the column
@@ -146,6 +150,9 @@ def per_repeat(outs, datasets) -> dict:
                     q.setdefault("failed", {}).setdefault(m, {})[name] = int(
                         (~ok[rows.index]).sum()
                     )
+                    whole = rows[rows["repeat"].isin(full)]
+                    stops = int((whole["status"] == STATUS_TIME_LIMIT).sum())
+                    q.setdefault("time limit", {}).setdefault(m, {})[name] = (stops, len(whole))
                     if m in agree:
                         a = {r: v for r, v in agree[m].items() if r in set(full)}
                         q.setdefault("agreement", {}).setdefault(m, {})[name] = a
@@ -282,17 +289,25 @@ def merged_tables(outs, datasets, default=DEFAULT) -> str:
                     "leaves": np.nanmean([_mean(v) for v in q["leaves"][m].values()]),
                     "fit seconds": np.nanmean([_mean(v) for v in q["seconds"][m].values()]),
                     "failed units": sum(q["failed"][m].values()),
+                    "time-limit stops": _stops(found, m),
                 }
                 for m in methods
             ]
             parts.append(
-                "**Leaves and fit seconds per unit** (generalization, means over sets)\n\n"
-                + markdown_table(cost, digits=2)
-                + "\n"
+                "**Leaves and fit seconds per unit** (generalization, means over sets; "
+                "time-limit stops: fits stopped at a solver's time limit and kept, out of the "
+                "method's fits in both experiments)\n\n" + markdown_table(cost, digits=2) + "\n"
             )
     if "robustness" in found:
         parts.append(estimate_table(found["robustness"], datasets))
     return "\n".join(parts) if parts else "no finished runs\n"
+
+
+def _stops(found: dict, method: str) -> str:
+    """``"k of n"``: the method's fits stopped at a time limit, over both experiments' whole
+    repeats (only sets that have one)."""
+    pairs = [p for q in found.values() for p in q.get("time limit", {}).get(method, {}).values()]
+    return f"{sum(k for k, _ in pairs)} of {sum(n for _, n in pairs)}"
 
 
 def estimate_table(q: dict, datasets) -> str:

@@ -650,6 +650,7 @@ def _epoch_mlp(obj) -> None:
     "crembo.selection.KFoldOneSE",
     "crembo.selection.StableOneSE",
     "crembo.selection.Halving",
+    "crembo.selection.ProxyChoice",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
 )

@@ -210,13 +210,15 @@ class CREMBOClassifier(ReadableTreeMixin, DeepHypothesisBase):
         ``fits_allowed_labels = True``. None means a depth-4 decision tree.
     delta : int, default=1
         Step of the sweep, in candidate indices.
-    selection : "auto", {"holdout", "kfold", "stable", "halving"} or a strategy, default="auto"
+    selection : "auto", a name in :data:`~crembo.selection.STRATEGIES` or a strategy, default="auto"
         How θ is chosen (:mod:`crembo.selection`): :class:`~crembo.selection.HoldOut`
         (the paper's validation split), :class:`~crembo.selection.KFoldOneSE` (k-fold,
         one-standard-error rule; batched for a plain tree student),
         :class:`~crembo.selection.StableOneSE` (k-fold, the most stable candidate within
         ``width`` standard errors of the best accuracy) or
-        :class:`~crembo.selection.Halving` (large data). "auto" is the preset's.
+        :class:`~crembo.selection.Halving` (large data); for a slow student,
+        :class:`~crembo.selection.ProxyChoice` (any of them made with the greedy tree as a
+        stand-in, the student fitted once at the chosen θ). "auto" is the preset's.
     scoring : str or callable, default="accuracy"
         Scikit-learn scorer of the candidates on held-out labels.
     belief : {"auto", "votes", "proba"}, default="auto"

@@ -11,7 +11,9 @@ Each strategy runs MEMO for θ* and picks a threshold at or above it:
 - :class:`KFoldOneSE` (the default): k-fold mean score, one-standard-error rule toward the
   deeper θ, the final student fitted on all rows; with a plain decision-tree student every
   (fold, candidate) tree is grown in one batched pass, so it costs a few tree fits;
-- :class:`Halving` (large data): successive halving over the candidates on a hold-out split.
+- :class:`Halving` (large data): successive halving over the candidates on a hold-out split;
+- :class:`ProxyChoice` (slow students): any of these made with the greedy tree as a stand-in,
+  the real student fitted once at the chosen threshold.
 
 ``selection`` of :class:`~crembo.CREMBOClassifier` takes an instance or its name.
 """
@@ -541,6 +543,91 @@ class StableOneSE(KFoldOneSE):
         return most_stable_choice(mean, se, stability, self.width, self.prefer)
 
 
+@dataclass(frozen=True)
+class ProxyChoice(Selection):
+    """Choose θ with the greedy tree standing in for a slow student, then fit the student once.
+
+    A student that is fitted once per fold and candidate (the exact tree of
+    :mod:`crembo.students.optimal`: one STreeD search each) makes the k-fold choice cost
+    dozens of its fits. Here the whole choice (MEMO and ``choice``'s sweep) is made with a
+    greedy depth-d tree fitted to the same allowed labels, its (fold, candidate) trees grown
+    in one batched pass, and the real student is fitted once, on every row, at the chosen θ.
+    The threshold is the greedy tree's choice: MEMO's θ* (``memo_*``), the sweep
+    (``sweep_``) and ``stability_`` describe the proxy; the final student is the real one.
+    What it can cost: the real student may fit ``Y_θ`` below the proxy's θ*, where the
+    proxy never looks, and the candidates are ranked by the greedy tree's fold scores.
+
+    Parameters
+    ----------
+    choice : Selection, default=StableOneSE(5, width=2.0)
+        How the proxy chooses θ (by default the robust preset's rule), at λ = 0.
+    max_depth : int or None, default=None
+        Depth of the proxy tree; None: the student's own ``max_depth``.
+    tie_break : {"belief", "index"}, default="belief"
+        How the proxy tree breaks ties between allowed classes (the robust preset's).
+
+    Examples
+    --------
+    >>> from crembo.selection import ProxyChoice, KFoldOneSE
+    >>> ProxyChoice(KFoldOneSE(5)).choice.name
+    'kfold'
+    """
+
+    choice: Selection = StableOneSE(5, width=2.0)
+    max_depth: int | None = None
+    tie_break: str = "belief"
+    name: ClassVar[str] = "proxy"
+    chooses_shrinkage: ClassVar[bool] = False
+
+    def __post_init__(self):
+        if not isinstance(self.choice, Selection) or isinstance(self.choice, ProxyChoice):
+            raise ValueError(
+                "choice must be a HoldOut/KFoldOneSE/StableOneSE/Halving instance; "
+                f"got {self.choice!r}."
+            )
+        check_int("max_depth", self.max_depth, low=1, allow_none=True)
+        if self.tie_break not in ("belief", "index"):
+            raise ValueError(f"tie_break must be 'belief' or 'index'; got {self.tie_break!r}.")
+
+    def choose(self, problem):
+        from dataclasses import replace
+
+        from sklearn.tree import DecisionTreeClassifier
+
+        from crembo.students.sklearn import AllowedLabelClassifier
+
+        factory = problem.oracle_for
+        tree = DecisionTreeClassifier(
+            max_depth=self._depth(factory.learner), random_state=problem.seed
+        )
+        proxy = AllowedLabelClassifier(tree, tie_break=self.tie_break)
+        stand_in = replace(problem, oracle_for=replace(factory, learner=proxy), shrinkage=(0.0,))
+        choice = self.choice.choose(stand_in)
+        lam = float(problem.shrinkage[0])
+        final = factory(None, lam)
+        student = getattr(final, "fit_all", final.fit)(choice.threshold)
+        return replace(
+            choice,
+            student=student,
+            rows=np.arange(problem.sample.n_rows),
+            n_fits=choice.n_fits + 1,
+            shrinkage=lam,
+        )
+
+    def _depth(self, learner) -> int:
+        if self.max_depth is not None:
+            return int(self.max_depth)
+        params = learner.get_params()
+        depth = params.get("max_depth", params.get("estimator__max_depth"))
+        if isinstance(depth, numbers.Integral) and not isinstance(depth, bool) and depth >= 1:
+            return int(depth)
+        raise ValueError(
+            f"selection=ProxyChoice(max_depth=None) takes the student's max_depth; "
+            f"{type(learner).__name__} has none that is an integer (got {depth!r}): "
+            "give ProxyChoice(max_depth=...)."
+        )
+
+
 def most_stable_choice(mean_scores, std_errors, stability, width=1.0, prefer="threshold"):
     """``(candidate, λ)``: the highest ``stability`` among the pairs whose mean score is within
     ``width`` standard errors of the best pair's; ties in the order of
@@ -621,7 +708,8 @@ def as_selection(value, preset_selection: Selection) -> Selection:
         return STRATEGIES[value]()
     raise ValueError(
         "selection must be 'auto', one of "
-        f"{sorted(STRATEGIES)} or a HoldOut/KFoldOneSE/StableOneSE/Halving instance; got {value!r}."
+        f"{sorted(STRATEGIES)} or a HoldOut/KFoldOneSE/StableOneSE/Halving/ProxyChoice instance; "
+        f"got {value!r}."
     )
 
 
@@ -734,6 +822,7 @@ __all__ = [
     "Halving",
     "HoldOut",
     "KFoldOneSE",
+    "ProxyChoice",
     "SearchProblem",
     "Selection",
     "StableOneSE",

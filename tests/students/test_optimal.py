@@ -199,3 +199,73 @@ def test_the_greedy_bound_keeps_the_optimum(seed):
     thr = np.concatenate(bounded.thresholds_)
     _, greedy_cost = _greedy_tree(bits <= thr, 1.0 - Y, 2)
     assert bounded.objective_ <= greedy_cost + 1e-9
+
+
+class CountedTree(OptimalAllowedLabelTree):
+    """The exact tree, counting its fits (a class attribute: clones count too)."""
+
+    fits = []
+
+    def fit(self, X, Y, sample_weight=None, belief=None):
+        CountedTree.fits.append(X.shape[0])
+        return super().fit(X, Y, sample_weight=sample_weight, belief=belief)
+
+
+def _cancer(n=300):
+    X, y = load_breast_cancer(return_X_y=True)
+    teacher = RandomForestClassifier(n_estimators=30, max_depth=8, random_state=0)
+    return X[:n], y[:n], teacher.fit(X[:n], y[:n])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_proxy_choice_fits_the_exact_tree_once_at_the_greedy_choice(seed):
+    from crembo.selection import ProxyChoice
+
+    X, y, teacher = _cancer()
+    CountedTree.fits.clear()
+    exact = CountedTree(max_depth=3, n_thresholds=4, time_limit=5)
+    model = CREMBOClassifier(teacher, exact, selection=ProxyChoice(), random_state=seed)
+    model.fit(X, y)
+    # one exact search per CREMBO fit, on every row of the sample (labelled + MUNGE)
+    assert CountedTree.fits == [2 * X.shape[0]]
+    assert isinstance(model.student_, CountedTree)
+    # the threshold (and its sweep) is the default greedy tree's choice at λ = 0
+    greedy = CREMBOClassifier(
+        teacher, DecisionTreeClassifier(max_depth=3), shrinkage=0.0, random_state=seed
+    ).fit(X, y)
+    assert model.threshold_ == greedy.threshold_
+    assert model.memo_threshold_ == greedy.memo_threshold_
+    np.testing.assert_array_equal(model.sweep_["score"], greedy.sweep_["score"])
+    # its fits: the proxy's (as many as the default's) and the one exact search
+    assert model.n_student_fits_ == greedy.n_student_fits_ + 1
+    assert model.student_.get_depth() <= 3
+
+
+def test_proxy_choice_by_name_saved_and_refusing_bad_settings(tmp_path):
+    import crembo
+    from crembo.selection import KFoldOneSE, ProxyChoice
+
+    X, y, teacher = _cancer(150)
+    exact = OptimalAllowedLabelTree(max_depth=2, n_thresholds=4, time_limit=5)
+    model = CREMBOClassifier(teacher, exact, selection="proxy", random_state=0).fit(X, y)
+    assert isinstance(model.config_.selection, ProxyChoice)
+    loaded = crembo.load(crembo.save(model, tmp_path / "m.skops"))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    for bad, match in [
+        ({"choice": "kfold"}, "choice must be"),
+        ({"choice": ProxyChoice()}, "choice must be"),
+        ({"tie_break": "gini"}, "tie_break"),
+        ({"max_depth": 0}, "max_depth"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            ProxyChoice(**bad)
+    # a student without an integer max_depth: the proxy's depth must be given
+    from sklearn.naive_bayes import GaussianNB
+
+    plain = CREMBOClassifier(teacher, GaussianNB(), selection=ProxyChoice())
+    with pytest.raises(ValueError, match="ProxyChoice\\(max_depth=...\\)"):
+        plain.fit(X, y)
+    given = CREMBOClassifier(
+        teacher, GaussianNB(), selection=ProxyChoice(KFoldOneSE(3), max_depth=2)
+    ).fit(X, y)
+    assert isinstance(given.student_.estimator, GaussianNB)  # the student, not the proxy
