@@ -108,8 +108,8 @@ def test_binned_features_split_as_sklearn_on_the_bins():
     assert lo.shape == (3, 8)
     pred = trees.predict(X)
     for t, theta in enumerate(thresholds):
-        student = sklearn_student(codes.astype(float), belief, theta, slice(None), max_depth=3)
-        np.testing.assert_array_equal(pred[0, t, 0], student.predict(codes.astype(float)))
+        student = sklearn_student(codes.T.astype(float), belief, theta, slice(None), max_depth=3)
+        np.testing.assert_array_equal(pred[0, t, 0], student.predict(codes.T.astype(float)))
 
 
 def shrink(tree, lam):
@@ -286,9 +286,9 @@ def _all_arrays(trees, X):
         dict(max_depth=3, min_samples_split=40, shrinkage=(0.0, 5.0)),
     ],
 )
-def test_present_cell_search_is_the_full_grid_search_bit_for_bit(monkeypatch, params):
-    """Unit weights take the search on each node's present cells; forced onto the full-grid
-    search (the one weighted rows take) it must give the very same arrays."""
+def test_compiled_search_is_the_full_grid_search_bit_for_bit(monkeypatch, params):
+    """Unit weights take the compiled search on each node's present bins; forced onto the
+    NumPy full-grid search (the one weighted rows take) it must give the very same arrays."""
     import crembo.students.batched as batched
 
     rng = np.random.default_rng(7)
@@ -302,7 +302,13 @@ def test_present_cell_search_is_the_full_grid_search_bit_for_bit(monkeypatch, pa
     thresholds = np.unique(np.quantile(belief, np.linspace(0.05, 0.95, 12)))
     masks = np.vstack([rng.uniform(size=n) < 0.8 for _ in range(3)] + [np.ones(n, dtype=bool)])
     compact = _all_arrays(grow_allowed_label_trees(X, belief, thresholds, masks, **params), X)
-    monkeypatch.setattr(batched, "_split_chunk_unit", batched._split_chunk)
+
+    def full_grid(cand, base, n_st, order, pstart, pair_row, q, codes, lo, hi, min_leaf, *out):
+        ctx = dict(base=base, n_st=n_st, order=order, pstart=pstart, pair_row=pair_row, q=q)
+        ctx.update(w=np.ones(codes.shape[1]), lo=lo, hi=hi, min_leaf=min_leaf, codes=codes)
+        batched._split_chunk(cand, ctx, *out)
+
+    monkeypatch.setattr(batched, "split_groups_unit", full_grid)
     full = _all_arrays(grow_allowed_label_trees(X, belief, thresholds, masks, **params), X)
     assert compact.keys() == full.keys()
     assert (compact["pred"] >= 0).all() and np.unique(compact["pred"]).size > 1

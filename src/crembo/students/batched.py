@@ -1,4 +1,4 @@
-"""Allowed-label trees for many thresholds and row sets at once, in pure NumPy.
+"""Allowed-label trees for many thresholds and row sets at once (NumPy, numba kernels).
 
 Why one file of more than 500 lines: it is one algorithm (bin, grow the groups of
 neighbouring thresholds, finish the leaves), its hot loops share private array layouts, and
@@ -28,15 +28,12 @@ Ties between equal gains go to the lowest feature index, then the lowest bin (sc
 breaks them by a random feature order).
 
 Cost: one split search per (node, distinct allowed-label pattern of its rows). With unit
-weights (the default) each is a pass over the node's *present* cells (feature, bin pairs
-holding its rows) x classes, in int64 counts; weighted rows take the full features x bins x
-classes grid. ``benchmarks/batched_speed.py`` (the default's 6 families x 16 thresholds x 4 λ,
-depth 4, rows + as many MUNGE rows, shared 2-core machine): one batched tree costs 0.17x
-(breast cancer) to 0.58x (arrhythmia, 279 features, 13 classes) of one scikit-learn fit,
-1.5-2.6x less than the full-grid search, with the same trees bit for bit. Neighbouring
-thresholds mostly choose different root splits, so the saving is bounded by the per-state
-search, not the rows. One group's states are not chunked: memory is about
-n_thresholds x d x max_bins x c x 8 bytes at most.
+weights (the default) it is compiled (:mod:`crembo.students.batched_jit`): per feature one
+pass over the node's rows and their allowed classes, then a scan of the bins holding them,
+in int64 counts; weighted rows take the NumPy search over the full features x bins x classes
+grid. Neighbouring thresholds mostly choose different root splits, so the saving of the
+groups is bounded by the per-state search, not the rows. Bin codes are one byte a value (up
+to 256 bins), feature-major.
 """
 
 from __future__ import annotations
@@ -47,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crembo._validation import check_belief, check_int, check_thresholds
+from crembo.students.batched_jit import split_groups_unit
 
 # Same constants as crembo.students.sklearn (not imported: that module imports scikit-learn).
 _TIE_TOL = 1e-9
@@ -59,8 +57,6 @@ _PURE_TOL = 1e-12
 _GAIN_TOL = 1e-12
 #: Elements of one histogram chunk (states x features x bins x classes), about 32 MB.
 _CHUNK = 1 << 22
-#: The same bound for the present-cell search (about 2 MB: cache-sized chunks run faster).
-_CHUNK_UNIT = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -300,9 +296,14 @@ def grow_allowed_label_trees(
 
 
 def _bin(X32, used, max_bins):
-    """Bin codes (n, d), and each bin's smallest and largest value (d, n_bins), NaN-padded."""
+    """Bin codes (d, n), and each bin's smallest and largest value (d, n_bins), NaN-padded.
+
+    The codes are feature-major in the smallest unsigned type (one byte a value up to 256
+    bins): the split search reads one feature of a node's rows at a time, and at millions of
+    rows they are the largest array of a fit.
+    """
     n, d = X32.shape
-    codes = np.empty((n, d), dtype=np.intp)
+    codes = np.empty((d, n), dtype=np.min_scalar_type(max(max_bins - 1, 0)))
     los, his = [], []
     for f in range(d):
         col = X32[:, f]
@@ -316,7 +317,7 @@ def _bin(X32, used, max_bins):
         if starts.size > max_bins:
             cuts = np.unique(np.round(np.linspace(0, starts.size, max_bins + 1)).astype(np.intp))
             vmin, vmax = vmin[cuts[:-1]], vmax[cuts[1:] - 1]
-        codes[:, f] = np.minimum(np.searchsorted(vmax, col, side="left"), vmax.size - 1)
+        codes[f] = np.minimum(np.searchsorted(vmax, col, side="left"), vmax.size - 1)
         los.append(vmin)
         his.append(vmax)
     B = max(v.size for v in los)
@@ -330,15 +331,11 @@ def _bin(X32, used, max_bins):
 
 def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_leaf):
     """Breadth-first growth over all groups of a level at once; returns the node arrays."""
-    n, d = codes.shape
+    d, n = codes.shape
     c = ranks.shape[1]
     B = lo.shape[1]
     M = masks.shape[0]
     K = T + 1  # key = group * K + threshold index, sortable across groups
-    # histogram cell of each (row, feature), made in place: the codes (n x d int64, the
-    # largest array at millions of rows) are codes = cell - feature * B where needed
-    cell = codes
-    cell += np.arange(d) * B
     unit = bool(np.all(w == 1.0))  # integer counts: bincount without weights
     groups = {k: [] for k in ("g_t0", "g_t1", "g_parent", "g_depth", "g_n", "g_weight")}
     groups["g_belief"] = []
@@ -399,21 +396,19 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
         if cand.size:
             order = np.argsort(pair_group, kind="stable")
             pstart = np.searchsorted(pair_group[order], np.arange(G + 1))
-            ctx = dict(base=base, n_st=n_st, order=order, pstart=pstart, pair_row=pair_row, q=q)
-            ctx.update(w=w, lo=lo, hi=hi, min_leaf=min_leaf, unit=unit, cell=cell)
-            out = (feature, split_bin, threshold)
-            # Groups in chunks that bound the histogram's memory. The present-cell search of
-            # unit weights has at most min(rows, bins) cells per feature, and is fastest in
-            # chunks that stay in cache.
-            if unit:
-                sizes = np.cumsum(n_st[cand] * np.minimum(g_n[cand], B)) * (d * c)
-                step = _CHUNK_UNIT
+            if unit:  # compiled: one pass over the groups, integer counts
+                split_groups_unit(
+                    cand, base, n_st, order, pstart, pair_row, q, codes, lo, hi, min_leaf,
+                    feature, split_bin, threshold,
+                )  # fmt: skip
             else:
+                ctx = dict(base=base, n_st=n_st, order=order, pstart=pstart, pair_row=pair_row)
+                ctx.update(q=q, w=w, lo=lo, hi=hi, min_leaf=min_leaf, codes=codes)
+                # groups in chunks that bound the histogram's memory
                 sizes = np.cumsum(n_st[cand]) * (d * B * c)
-                step = _CHUNK
-            cut = np.searchsorted(sizes, np.arange(step, sizes[-1], step), side="right")
-            for part in np.split(cand, np.unique(cut[(cut > 0) & (cut < cand.size)])):
-                (_split_chunk_unit if unit else _split_chunk)(part, ctx, *out)
+                cut = np.searchsorted(sizes, np.arange(_CHUNK, sizes[-1], _CHUNK), side="right")
+                for part in np.split(cand, np.unique(cut[(cut > 0) & (cut < cand.size)])):
+                    _split_chunk(part, ctx, feature, split_bin, threshold)
             feature[~can] = -1
         # --- runs of consecutive states choosing the same split share their children
         key = np.where(feature >= 0, feature * B + split_bin, -1)
@@ -462,7 +457,7 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
         within = np.arange(src.size) - np.repeat(np.cumsum(rep) - rep, rep)
         run = first_run[pair_group[src]] + within
         rows = pair_row[src]
-        side = cell[rows, run_f[run]] - run_f[run] * B > run_b[run]
+        side = codes[run_f[run], rows] > run_b[run]
         pair_group = 2 * run + side
         pair_row = rows
         t0 = np.repeat(s_start[run_first], 2)
@@ -497,7 +492,10 @@ def _suffix_sum(a, local, n_st):
 
 
 def _split_chunk(chunk, v, feature, split_bin, threshold):
-    """Best split of every state of the groups in ``chunk`` (one histogram for all)."""
+    """Best split of every state of the groups in ``chunk`` (one histogram for all).
+
+    Weighted rows; unit weights take :func:`crembo.students.batched_jit.split_groups_unit`.
+    """
     lo, hi = v["lo"], v["hi"]
     d, B = lo.shape
     c = v["q"].shape[1]
@@ -512,10 +510,9 @@ def _split_chunk(chunk, v, feature, split_bin, threshold):
     lg = np.repeat(np.arange(Gc), pstart[chunk + 1] - pstart[chunk])  # local group of each pair
     rows = v["pair_row"][pidx]
     q = v["q"][pidx]  # (Pc, c)
-    unit = v["unit"]
-    wp = None if unit else v["w"][rows]
-    cell = v["cell"][rows]  # (Pc, d): feature * B + bin
+    wp = v["w"][rows]
     dB = d * B
+    cell = v["codes"][:, rows].T + np.arange(0, dB, B)  # (Pc, d): feature * B + bin
     # Positive weight per (state, class, feature, bin), class-major so that the per-class
     # slices below are contiguous. Only rows whose label changes inside the group's range
     # ("partial") are counted per state, at the last state allowing them (a suffix sum then
@@ -534,17 +531,11 @@ def _split_chunk(chunk, v, feature, split_bin, threshold):
     pi, ki = np.nonzero(partial | extra)
     idx = ((slot[pi, ki] * c + ki) * dB)[:, None] + cell[pi]
     size = (Sc + Gc) * c * dB
-    if unit:  # integer counts stay integers (exact) up to the gain
-        hist = np.bincount(idx.ravel(), minlength=size)
-    else:
-        hist = np.bincount(idx.ravel(), weights=np.repeat(wp[pi], d), minlength=size)
+    hist = np.bincount(idx.ravel(), weights=np.repeat(wp[pi], d), minlength=size)
     hist = hist.reshape(Sc + Gc, c, dB)
     gcell = (cell + (lg * dB)[:, None]).ravel()
     cnt = np.bincount(gcell, minlength=Gc * dB).reshape(Gc, d, B)
-    if unit:
-        wcnt = cnt
-    else:
-        wcnt = np.bincount(gcell, weights=np.repeat(wp, d), minlength=Gc * dB).reshape(Gc, d, B)
+    wcnt = np.bincount(gcell, weights=np.repeat(wp, d), minlength=Gc * dB).reshape(Gc, d, B)
     local = np.arange(Sc) - np.repeat(lbase, n_st[chunk])
     s_lg = np.repeat(np.arange(Gc), n_st[chunk])
     states_hist = hist[:Sc]
@@ -554,7 +545,7 @@ def _split_chunk(chunk, v, feature, split_bin, threshold):
         # partial rows per group: one more count of just those (reduceat over states is slow)
         part = partial[pi, ki]
         pidx_ = ((lg[pi[part]] * c + ki[part]) * dB)[:, None] + cell[pi[part]]
-        pw = None if unit else np.repeat(wp[pi[part]], d)
+        pw = np.repeat(wp[pi[part]], d)
         partial_total = np.bincount(pidx_.ravel(), pw, Gc * c * dB).reshape(Gc, c, dB)
         others = wcnt.reshape(Gc, 1, dB) - fixed - partial_total
         fixed = np.where(count_always[:, :, None], fixed, others)
@@ -593,149 +584,6 @@ def _split_chunk(chunk, v, feature, split_bin, threshold):
     nxt &= np.arange(B)[None, :] > b[:, None]
     b2 = nxt.argmax(axis=1)
     thr = hi[f, b] / 2.0 + lo[f, np.where(valid, b2, b)] / 2.0  # scikit-learn's midpoint
-    feature[st] = np.where(valid, f, -1)
-    split_bin[st] = b
-    threshold[st] = thr
-
-
-def _ranges(starts, lengths):
-    """Concatenated ``arange(starts[i], starts[i] + lengths[i])``."""
-    total = int(lengths.sum())
-    offset = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offset, lengths) + np.arange(total)
-
-
-def _cells(first, ccp, pi):
-    """``(first[:, None] + ccp[pi]).ravel()``, with fewer passes (take, add in place)."""
-    out = np.take(ccp, pi, axis=0)
-    out += first[:, None]
-    return out.ravel()
-
-
-def _split_chunk_unit(chunk, v, feature, split_bin, threshold):
-    """:func:`_split_chunk` for unit weights, on the cells present in each node only.
-
-    The same integer counts, sums of squares and gains (so the same splits, bit for bit), but
-    a group's histogram covers only its *candidate* cells: the (feature, bin) pairs holding
-    some of its rows, less each feature's last one (nothing would go right), plus one cell
-    that takes the rows of the others. The bins left out either repeat the gain of the
-    candidate before them (no rows added) or cannot split, so the first best cell is the
-    same. Counts are int64 throughout, which makes sums by subtraction exact.
-    """
-    lo, hi = v["lo"], v["hi"]
-    d, B = lo.shape
-    dB = d * B
-    c = v["q"].shape[1]
-    min_leaf = v["min_leaf"]
-    base, n_st, order, pstart = v["base"], v["n_st"], v["order"], v["pstart"]
-    Gc = chunk.size
-    nst = n_st[chunk]
-    Sc = int(nst.sum())
-    lbase = np.cumsum(nst) - nst
-    st = _ranges(base[chunk], nst)
-    npairs = pstart[chunk + 1] - pstart[chunk]
-    pidx = order[_ranges(pstart[chunk], npairs)]
-    lg = np.repeat(np.arange(Gc), npairs)  # local group of each pair
-    q = v["q"][pidx]  # (Pc, c)
-    gcell = v["cell"][v["pair_row"][pidx]] + (lg * dB)[:, None]  # (Pc, d): group, feature, bin
-    cnt = np.bincount(gcell.ravel(), minlength=Gc * dB)
-    present = np.flatnonzero(cnt)  # sorted by group, feature, bin
-    p_gf = present // B
-    p_first = np.ones(present.size, dtype=bool)
-    p_first[1:] = p_gf[1:] != p_gf[:-1]
-    is_last = np.append(p_first[1:], True)
-    csum = np.cumsum(cnt[present])
-    nL_p = csum - (csum - cnt[present])[p_first][np.cumsum(p_first) - 1]
-    ci = np.flatnonzero(~is_last)  # candidate cells, as indices into present
-    C = np.bincount(present[ci] // dB, minlength=Gc) + 1  # cells per group, the spare one last
-    cbase = np.cumsum(C) - C
-    NC = int(C.sum())
-    # per cell: index into present (-1 for a group's spare cell), first of its feature
-    spare = cbase + C - 1
-    is_cand = np.ones(NC, dtype=bool)
-    is_cand[spare] = False
-    cell_p = np.full(NC, -1, dtype=np.intp)
-    cell_p[is_cand] = ci
-    c_first = np.ones(NC, dtype=bool)
-    c_first[is_cand] = p_first[ci]
-    c_group = np.repeat(np.arange(Gc), C)
-    lut = np.repeat(C - 1, dB)  # rows at other cells go to the spare cell
-    lut[present[ci]] = np.flatnonzero(is_cand) - cbase[c_group[is_cand]]
-    ccp = lut[gcell]  # (Pc, d): cell of each (pair, feature) in its group
-    # the states' rows, group after group, state-major; histograms laid out (class, row)
-    r_n = C[np.repeat(np.arange(Gc), nst)]
-    R = int(r_n.sum())
-    rstart = np.cumsum(r_n) - r_n
-    s_lg = np.repeat(np.arange(Gc), nst)
-    rcell = _ranges(cbase[s_lg], r_n)
-    # Per (group, class) the cheaper of two counts: the allowed rows (each at the last state
-    # allowing it: a suffix sum over the states then gives every state), or ("flipped") the
-    # rows not allowed: every row not allowed in all states, at the last state, less each row
-    # whose label changes inside the group's range ("partial") at the last state allowing it.
-    # With a rows allowed in all states and p partial of n, that is a + p against
-    # (n - a) + p counts: flipped where most rows are allowed in all states.
-    n_st_p = nst[lg][:, None]
-    always = q == n_st_p
-    kk = np.arange(c)
-    gk = (lg[:, None] * c + kk).ravel()
-    n_always = np.bincount(gk, always.ravel(), Gc * c)
-    flip = (2 * n_always > npairs.repeat(c)).reshape(Gc, c)
-    flip_p = flip[lg]
-    at = rstart[lbase[lg][:, None] + q - 1]  # (Pc, c): first row of the last state allowing it
-    last = rstart[lbase + nst - 1][lg][:, None]
-    pi, ki = np.nonzero(np.where(flip_p, ~always, q > 0))
-    start = np.where(flip_p[pi, ki], last[pi, 0], at[pi, ki])
-    H = np.bincount(_cells(ki * R + start, ccp, pi), minlength=c * R)
-    pi, ki = np.nonzero(flip_p & (q > 0) & ~always)
-    if pi.size:
-        H -= np.bincount(_cells(ki * R + at[pi, ki], ccp, pi), minlength=c * R)
-    H = H.reshape(c, R)
-    local = np.arange(Sc) - lbase[s_lg]
-    for g in np.flatnonzero(nst > 1):  # suffix sums over a group's states (blocks of C[g] rows)
-        r0 = rstart[lbase[g]]
-        view = H[:, r0 : r0 + nst[g] * C[g]].reshape(c, nst[g], C[g])
-        np.cumsum(view[:, ::-1], axis=1, out=view[:, ::-1])
-    # cumulative over each feature's cells: the running sum restarts at every feature
-    r_first = np.flatnonzero(c_first[rcell])
-    if r_first.size > 1:
-        totals = np.add.reduceat(H, r_first, axis=1)
-        H[:, r_first[1:]] -= totals[:, :-1]
-    Lpos = np.cumsum(H, axis=1)  # left counts, of allowed rows or (flipped) of the others
-    # the node's positive counts per state: each allowed (pair, class) at its last state
-    pi, ki = np.nonzero(q > 0)
-    P = np.bincount((lbase[lg[pi]] + q[pi, ki] - 1) * c + ki, minlength=Sc * c).reshape(Sc, c)
-    _suffix_sum(P, local, nst[s_lg])
-    nL = np.where(is_cand, nL_p[np.maximum(cell_p, 0)], 0)
-    n_all = npairs[c_group]
-    ok = is_cand & (nL >= min_leaf) & (n_all - nL >= min_leaf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_l = np.where(ok, 1.0 / nL, 0.0)
-        inv_r = np.where(ok, 1.0 / (n_all - nL), 0.0)
-    # The full grid's integer sums sum_k L_k² and sum_k P_k L_k (exact: any order), with
-    # L_k = nL - L~_k for a flipped class: sum_k L_k² = sum_k L~_k² + n_flip nL² - 2 nL sum_flip
-    # L~_k and sum_k P_k L_k = sum_k ±P_k L~_k + nL sum_flip P_k.
-    f_s = flip[s_lg]  # (Sc, c)
-    sq = np.einsum("kr,kr->r", Lpos, Lpos)
-    cross = np.einsum("kr,kr->r", Lpos, np.repeat(np.where(f_s, -P, P).T, r_n, axis=1))
-    if flip.any():
-        nL_r = nL[rcell]
-        sum_flip = np.einsum("kr,kr->r", Lpos, np.repeat(f_s.T.astype(np.int64), r_n, axis=1))
-        sq += (np.repeat(f_s.sum(axis=1), r_n) * nL_r - 2 * sum_flip) * nL_r
-        cross += nL_r * np.repeat((P * f_s).sum(axis=1), r_n)
-    cross *= -2
-    cross += np.repeat(np.einsum("sk,sk->s", P, P), r_n)
-    gain = sq * (inv_l + inv_r)[rcell]
-    gain += cross * inv_r[rcell]
-    gain[~ok[rcell]] = -np.inf
-    top = np.maximum.reduceat(gain, rstart)
-    valid = np.isfinite(top)
-    hit = np.flatnonzero(gain >= np.repeat(top - _GAIN_TOL * np.abs(top), r_n))
-    first = hit[np.minimum(np.searchsorted(hit, rstart), hit.size - 1)]
-    pc = np.where(valid, cell_p[rcell[first]], 0)
-    f = np.where(valid, (present[pc] // B) % d, 0)
-    b = np.where(valid, present[pc] % B, 0)
-    b2 = np.where(valid, present[np.minimum(pc + 1, present.size - 1)] % B, 0)
-    thr = hi[f, b] / 2.0 + lo[f, b2] / 2.0  # scikit-learn's midpoint
     feature[st] = np.where(valid, f, -1)
     split_bin[st] = b
     threshold[st] = thr
