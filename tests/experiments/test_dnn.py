@@ -396,7 +396,7 @@ def test_a_run_extends_another_with_fewer_methods_and_joins_their_units(tmp_path
     from crembo.experiments.dnn.summary import load_dnn_summaries
 
     assert [x["protocol"].get("extends") for x in load_dnn_summaries(tmp_path)] == [
-        str(tmp_path / "a")
+        [str(tmp_path / "a")]
     ]
     result = CliRunner().invoke(app, ["experiment", "tables", str(tmp_path)])
     assert result.exit_code == 0
@@ -407,3 +407,12 @@ def test_a_run_extends_another_with_fewer_methods_and_joins_their_units(tmp_path
         line for line in result.output.splitlines() if line.startswith("| digits | mlp | 0.")
     )
     assert acc.count("(3)") == 3 and acc.count("(2)") == 1 and acc.count("(1)") == 2  # units
+    # a method added to the first run's unit in a folder of its own, joined as a second base
+    vt = p.__class__(**{**p.__dict__, "baselines": ("VT",)})
+    run_dnn(vt, tmp_path / "v", device="cpu", progress=False, max_units=1)
+    a, v = (pd.read_csv(tmp_path / d / "records.csv").set_index("method") for d in "av")
+    assert v.loc["teacher", "accuracy"] == a.loc["teacher", "accuracy"]  # same unit, same seed
+    bases = [tmp_path / "a", tmp_path / "v"]
+    s = run_dnn(more, tmp_path / "b", device="cpu", progress=False, extends=bases)
+    assert s["units_done"] == s["units_total"] == 3
+    assert s["methods"]["mlp/VT"]["n"] == 3 and s["methods"]["teacher"]["n"] == 3

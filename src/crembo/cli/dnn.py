@@ -123,11 +123,12 @@ def dnn_command(
         int | None, typer.Option(help="Stop after this many new units; rerun to go on.")
     ] = None,
     extends: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
-            help="The folder of an earlier run of the same settings with other --baselines: "
-            "its units are not run again and the summary joins both (each method over the "
-            "units that have it). Grows a run to more units with fewer methods."
+            help="The folder of an earlier run of the same settings with other --baselines "
+            "(repeat the option for several): its units are not run again and the summary "
+            "joins them (each method over the units that have it). Grows a run to more units "
+            "with fewer methods, or adds a method to a run's units in a folder of its own."
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Print a line per unit done.")] = True,

@@ -45,11 +45,13 @@ def run_dnn(
     ``summary.json`` and ``summary.md``, like the tabular experiments (the same
     :func:`crembo.experiments.engine.run` loop). Returns the summary.
 
-    ``extends``: the folder of an earlier run of the same protocol with other methods
-    (:func:`~crembo.experiments.dnn.joined.open_extended`). Its whole units are not run
-    again, and the summary is of both folders' units: each method over the units that have
-    it, paired differences over the units that have both methods. Used to grow a run to
-    more units with fewer methods (the costly ones only on the units that have them).
+    ``extends``: the folder (or a list of folders) of earlier runs of the same protocol with
+    other methods (:func:`~crembo.experiments.dnn.joined.open_extended`). Their whole units
+    are not run again, and the summary is of all the folders' units: each method over the
+    units that have it (a unit × method in several folders counts once, from the first),
+    paired differences over the units that have both methods. Used to grow a run to more
+    units with fewer methods (the costly ones only on the units that have them), or to add
+    a method to an earlier run's units in a folder of its own.
     """
     X, y, test_rows, shape, info = load_image_data(protocol, cifar_dir)
     classes, y_idx = np.unique(y, return_inverse=True)
@@ -67,11 +69,10 @@ def run_dnn(
         "data": {"fingerprint": fingerprint, "classes": [str(c) for c in classes]},
     }
     units = make_dnn_units(protocol, y_idx, test_rows)  # may refuse: before --out is touched
-    if extends is not None and Path(extends).resolve() == Path(out).resolve():
-        raise ValueError(f"extends: {str(extends)!r} is the output folder itself.")
-    base = None if extends is None else open_extended(extends, settings)
-    if base is not None:
-        units = [u for u in units if u.key not in base.units]
+    bases = [open_extended(path, settings) for path in _paths(extends, out)]
+    if bases:
+        done = frozenset().union(*(b.units for b in bases))
+        units = [u for u in units if u.key not in done]
     experiment = Experiment(
         label=f"dnn {protocol.dataset}",
         units=units,
@@ -86,13 +87,22 @@ def run_dnn(
             threads=threads,
         ),
         summarize=lambda store, records, total: summarize_dnn(
-            store, records, protocol, info, total, base=base
+            store, records, protocol, info, total, bases=bases
         ),
         markdown=dnn_markdown,
     )
     store = RunStore(out, settings, artifacts=("predictions", "curves"))
     ticks = partial(_print_tick, protocol.dataset) if progress else False
     return run(experiment, store, n_jobs=n_jobs, max_units=max_units, progress=ticks)
+
+
+def _paths(extends, out) -> list[Path]:
+    """The folders ``extends`` names (none, one or a list); never ``out`` itself."""
+    paths = [] if extends is None else [extends] if isinstance(extends, str | Path) else extends
+    paths = [Path(p) for p in paths]
+    if any(p.resolve() == Path(out).resolve() for p in paths):
+        raise ValueError(f"extends: {str(out)!r} is the output folder itself.")
+    return paths
 
 
 def _print_tick(dataset: str, tick: Tick) -> None:

@@ -17,30 +17,33 @@ from crembo.experiments.summary import summarize
 from crembo.metrics import pairwise_agreement
 
 
-def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total, base=None) -> dict:
+def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total, bases=()) -> dict:
     """The tabular summary (mean, std, thresholds, depth, seconds per method), plus
     agreement per method and CREMBO − KD paired per unit, per student.
 
-    ``base`` (an :class:`~crembo.experiments.dnn.joined.ExtendedRun`): the run this one
-    extends; the summary is then of both runs' units. Every figure of a method is over the
-    units that have it (``n`` per method), every paired difference over the units that have
-    both methods (its ``n``).
+    ``bases`` (:class:`~crembo.experiments.dnn.joined.ExtendedRun`): the runs this one
+    extends; the summary is then of all their units and this run's. Every figure of a method
+    is over the units that have it (``n`` per method; a unit × method in several runs counts
+    once, from the first), every paired difference over the units that have both (its ``n``).
     """
-    parts = [_Part(store, records, list(protocol.methods))]
+    parts = [_Part(b.store, b.records, list(b.methods)) for b in bases]
+    parts.append(_Part(store, records, list(protocol.methods)))
     pdict = protocol.to_dict()
-    if base is not None:
-        parts.insert(0, _Part(base.store, base.records, list(base.methods)))
-        units_total += len(base.units)
-        baselines = list(dict.fromkeys([*base.baselines, *protocol.baselines]))
+    if bases:
+        units_total += len(frozenset().union(*(b.units for b in bases)))
+        baselines = [*(x for b in bases for x in b.baselines), *protocol.baselines]
         methods = list(dict.fromkeys(m for part in parts for m in part.methods))
+        extends = [str(b.store.out) for b in bases]
         pdict = {
             **pdict,
-            "baselines": baselines,
+            "baselines": list(dict.fromkeys(baselines)),
             "methods": methods,
-            "extends": str(base.store.out),
+            "extends": extends,
         }
         frames = [part.records for part in parts if len(part.records)]
-        records = pd.concat(frames, ignore_index=True) if frames else records
+        if frames:
+            records = pd.concat(frames, ignore_index=True)
+            records = records.drop_duplicates(["repeat", "fold", "method"], ignore_index=True)
     summary = summarize(records, pdict, dataset=info, units_total=units_total)
     methods = list(pdict["methods"])
     for m in methods:
@@ -91,14 +94,17 @@ class _Part:
 
 
 def _units_with(parts, method, artifact):
-    """``(key, array row of method)`` of every unit that has ``method``, in key order."""
-    out = []
+    """``(key, array row of method)`` of every unit that has ``method``, in key order (a
+    unit in several parts: the first's)."""
+    out = {}
     for part in parts:
         if method not in part.methods:
             continue
         k = part.methods.index(method)
-        out += [(key, part.store.load_artifact(artifact, key)[k]) for key in part.unit_keys()]
-    return sorted(out, key=lambda item: item[0])
+        for key in part.unit_keys():
+            if key not in out:
+                out[key] = part.store.load_artifact(artifact, key)[k]
+    return sorted(out.items(), key=lambda item: item[0])
 
 
 def _agreements(parts, method):
@@ -183,6 +189,11 @@ def _curves(parts, methods) -> dict:
     return out
 
 
+def _listed(extends) -> list:
+    """A summary's ``extends``: a list of folders (one folder as text in older summaries)."""
+    return [] if not extends else [extends] if isinstance(extends, str) else list(extends)
+
+
 def _fmt(v, digits=3) -> str:
     return "–" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.{digits}f}"
 
@@ -209,8 +220,9 @@ def dnn_markdown(summary: dict) -> str:
         )
     if p.get("extends"):
         head += (
-            f" Joined with the units of `{p['extends']}` (the run this one extends): each "
-            "method over the units that have it, differences over the units that have both."
+            f" Joined with the units of {', '.join(f'`{x}`' for x in _listed(p['extends']))} "
+            "(the runs this one extends): each method over the units that have it, "
+            "differences over the units that have both."
         )
     cols = [
         "method",
@@ -356,5 +368,7 @@ def load_dnn_summaries(root) -> list[dict]:
             raise ValueError(f"{p} is not a readable summary ({exc}).") from None
         if isinstance(s, dict) and (s.get("protocol") or {}).get("experiment") == "dnn":
             found[p.parent.resolve()] = s
-    extended = {Path(s["protocol"].get("extends") or "").resolve() for s in found.values()}
+    extended = {
+        Path(x).resolve() for s in found.values() for x in _listed(s["protocol"].get("extends"))
+    }
     return [s for p, s in found.items() if p not in extended]
