@@ -62,6 +62,8 @@ def test_a_student_class_method_is_crembo_with_that_student():
     assert METHODS["CREMBO-sum+belief"](teacher, None, 3).student.target == "belief"
     no_aug = METHODS["CREMBO-sum+aug0"](teacher, None, 3)
     assert no_aug.augment == 0.0 and model.augment is None
+    proxy = METHODS["CREMBO-sum+proxy"](teacher, None, 3)
+    assert proxy.selection.name == "proxy" and isinstance(proxy.student, SumOfTreesStudent)
 
 
 def test_the_mapping_is_read_only():

@@ -174,11 +174,13 @@ def _sum_of_trees(rs, **options):
 def _sum_screen() -> dict:
     """Levers on the sum of trees' agreement (issue 21's screen; docs/results.md): ties
     between allowed classes broken by the teacher's belief, the trees fitted to the belief
-    instead of ``Y_θ``, no MUNGE rows."""
+    instead of ``Y_θ``, no MUNGE rows, θ chosen by the default tree's rule (the sum fitted once)."""
     return {
         "CREMBO-sum+tie": _OtherStudent(partial(_sum_of_trees, tie_break="belief")),
         "CREMBO-sum+belief": _OtherStudent(partial(_sum_of_trees, target="belief")),
         "CREMBO-sum+aug0": _OtherStudent(_sum_of_trees, augment=0.0),
+        # θ chosen as the default tree's (batched, StableOneSE width 2), the sum fitted once
+        "CREMBO-sum+proxy": _OtherStudent(_sum_of_trees, ProxyChoice()),
     }
 
 
