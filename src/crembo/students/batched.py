@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crembo._validation import check_belief, check_int, check_thresholds
-from crembo.students.batched_jit import split_groups_unit
+from crembo.students.batched_jit import level_states, route, split_groups_unit
 
 # Same constants as crembo.students.sklearn (not imported: that module imports scikit-learn).
 _TIE_TOL = 1e-9
@@ -335,7 +335,6 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
     c = ranks.shape[1]
     B = lo.shape[1]
     M = masks.shape[0]
-    K = T + 1  # key = group * K + threshold index, sortable across groups
     unit = bool(np.all(w == 1.0))  # integer counts: bincount without weights
     groups = {k: [] for k in ("g_t0", "g_t1", "g_parent", "g_depth", "g_n", "g_weight")}
     groups["g_belief"] = []
@@ -353,37 +352,13 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
         n_levels += 1
         G = t0.size
         # --- states: the distinct allowed-label patterns of each group's rows over its range
-        rv = ranks[pair_row]  # (P, c)
-        pk = pair_group[:, None] * K + rv
-        inside = (rv > t0[pair_group, None]) & (rv < t1[pair_group, None])
-        keys = np.union1d(pk[inside], np.arange(G) * K + t0)
-        s_group = keys // K
-        s_start = keys % K
-        S = keys.size
-        base = np.searchsorted(s_group, np.arange(G))
-        n_st = np.diff(np.append(base, S))
+        (s_group, s_start, base, n_st, q, order, pstart, g_n, g_weight, g_bel, pos) = level_states(
+            pair_group, pair_row, ranks, belief, w, t0, t1
+        )
+        g_bel /= g_weight[:, None]
+        S = s_group.size
         local = np.arange(S) - base[s_group]
         s_end = np.where(local + 1 < n_st[s_group], np.append(s_start[1:], 0), t1[s_group])
-        # q[i, k]: how many of the group's states allow class k at row i (the first q)
-        q = np.searchsorted(keys, pk, side="left") - base[pair_group, None]
-        wp = w[pair_row]
-        g_weight = np.bincount(pair_group, weights=wp, minlength=G)
-        g_n = np.bincount(pair_group, minlength=G)
-        g_bel = (
-            np.column_stack(
-                [
-                    np.bincount(pair_group, weights=wp * belief[pair_row, k], minlength=G)
-                    for k in range(c)
-                ]
-            )
-            / g_weight[:, None]
-        )
-        last = np.where(q > 0, base[pair_group, None] + q - 1, S)  # state it is last allowed in
-        pos = np.bincount(
-            (last * c + np.arange(c)).ravel(),
-            weights=np.repeat(wp, c),
-            minlength=(S + 1) * c,
-        )[: S * c].reshape(S, c)
         _suffix_sum(pos, local, n_st[s_group])
         N = g_weight[s_group][:, None]
         value = pos / N
@@ -394,8 +369,6 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
         threshold = np.full(S, np.nan)
         cand = np.flatnonzero(np.bincount(s_group[can], minlength=G) > 0)
         if cand.size:
-            order = np.argsort(pair_group, kind="stable")
-            pstart = np.searchsorted(pair_group[order], np.arange(G + 1))
             if unit:  # compiled: one pass over the groups, integer counts
                 split_groups_unit(
                     cand, base, n_st, order, pstart, pair_row, q, codes, lo, hi, min_leaf,
@@ -452,14 +425,7 @@ def _grow(codes, lo, hi, ranks, belief, w, masks, T, max_depth, min_split, min_l
         run_b = split_bin[run_first]
         n_runs = np.bincount(run_group, minlength=G)
         first_run = np.cumsum(n_runs) - n_runs
-        rep = n_runs[pair_group]
-        src = np.repeat(np.arange(pair_group.size), rep)
-        within = np.arange(src.size) - np.repeat(np.cumsum(rep) - rep, rep)
-        run = first_run[pair_group[src]] + within
-        rows = pair_row[src]
-        side = codes[run_f[run], rows] > run_b[run]
-        pair_group = 2 * run + side
-        pair_row = rows
+        pair_group, pair_row = route(pair_group, pair_row, first_run, n_runs, run_f, run_b, codes)
         t0 = np.repeat(s_start[run_first], 2)
         t1 = np.repeat(s_end[run_last], 2)
         parent = np.repeat(goff + run_group, 2)

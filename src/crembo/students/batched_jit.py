@@ -167,3 +167,115 @@ def split_groups_unit(
             out_f[st] = f
             out_b[st] = b
             out_t[st] = hi[f, b] / 2.0 + lo[f, c_b2[i]] / 2.0  # scikit-learn's midpoint
+
+
+@numba.njit(cache=True, nogil=True)
+def level_states(pair_group, pair_row, ranks, belief, w, t0, t1):
+    """The states of every group of a level, and the sums over each group's pairs.
+
+    A group's states are its range's first threshold index ``t0`` and every rank of a
+    class at one of its rows strictly inside ``(t0, t1)``, in increasing order. Sums are
+    taken in pair order, the order of ``np.bincount``, so that weighted sums are the same
+    bit for bit.
+
+    Returns
+    -------
+    s_group, s_start : int arrays, one entry per state (groups in order)
+    base, n_st : int arrays, one entry per group
+    q : int32 array of shape (n_pairs, n_classes)
+        How many of its group's states (the first ones) allow each class at each pair.
+    order, pstart : int arrays
+        The pairs of group ``g`` are ``order[pstart[g]:pstart[g + 1]]``, in pair order.
+    g_n, g_weight, g_bel : the rows, their weight and weighted belief sums per group
+    pos : float array of shape (n_states, n_classes)
+        Weight of the pairs allowing each class whose last state allowing it is this one.
+    """
+    G = t0.size
+    P = pair_group.size
+    c = ranks.shape[1]
+    width = t1 - t0
+    woff = np.zeros(G + 1, np.int64)
+    for g in range(G):
+        woff[g + 1] = woff[g] + width[g]
+    mark = np.zeros(woff[G], np.int64)  # then: states of the group below each rank
+    for g in range(G):
+        mark[woff[g]] = 1
+    g_n = np.zeros(G, np.int64)
+    for i in range(P):
+        g = pair_group[i]
+        g_n[g] += 1
+        lo, hi = t0[g], t1[g]
+        for k in range(c):
+            r = ranks[pair_row[i], k]
+            if lo < r < hi:
+                mark[woff[g] + r - lo] = 1
+    n_st = np.zeros(G, np.int64)
+    base = np.zeros(G, np.int64)
+    S = 0
+    for g in range(G):
+        base[g] = S
+        for x in range(woff[g], woff[g + 1]):
+            n_st[g] += mark[x]
+        S += n_st[g]
+    s_group = np.empty(S, np.int64)
+    s_start = np.empty(S, np.int64)
+    for g in range(G):
+        seen = 0
+        for x in range(woff[g], woff[g + 1]):
+            if mark[x]:
+                s_group[base[g] + seen] = g
+                s_start[base[g] + seen] = t0[g] + x - woff[g]
+                seen += 1
+            mark[x] = seen  # states starting at or below this rank
+    q = np.empty((P, c), np.int32)
+    pstart = np.zeros(G + 1, np.int64)
+    for g in range(G):
+        pstart[g + 1] = pstart[g] + g_n[g]
+    order = np.empty(P, np.int64)
+    fill = pstart[:G].copy()
+    g_weight = np.zeros(G)
+    g_bel = np.zeros((G, c))
+    pos = np.zeros((S, c))
+    for i in range(P):
+        g = pair_group[i]
+        row = pair_row[i]
+        order[fill[g]] = i
+        fill[g] += 1
+        wi = w[row]
+        g_weight[g] += wi
+        lo, hi = t0[g], t1[g]
+        for k in range(c):
+            g_bel[g, k] += wi * belief[row, k]
+            r = ranks[row, k]
+            # searchsorted(keys, g * K + r, "left") - base[g]: states starting below r
+            if r <= lo:
+                qq = 0
+            elif r >= hi:
+                qq = n_st[g]
+            else:
+                qq = mark[woff[g] + r - lo - 1]
+            q[i, k] = qq
+            if qq > 0:
+                pos[base[g] + qq - 1, k] += wi
+    return s_group, s_start, base, n_st, q, order, pstart, g_n, g_weight, g_bel, pos
+
+
+@numba.njit(cache=True, nogil=True)
+def route(pair_group, pair_row, first_run, n_runs, run_f, run_b, codes):
+    """The next level's pairs: each pair once per run of its group, to the run's child group
+    ``2 * run + (goes right)``; in pair order, then run order."""
+    P = pair_group.size
+    total = 0
+    for i in range(P):
+        total += n_runs[pair_group[i]]
+    new_group = np.empty(total, np.int64)
+    new_row = np.empty(total, pair_row.dtype)
+    j = 0
+    for i in range(P):
+        g = pair_group[i]
+        row = pair_row[i]
+        for r in range(first_run[g], first_run[g] + n_runs[g]):
+            new_group[j] = 2 * r + (codes[run_f[r], row] > run_b[r])
+            new_row[j] = row
+            j += 1
+    return new_group, new_row
