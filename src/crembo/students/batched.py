@@ -277,7 +277,10 @@ def grow_allowed_label_trees(
     used = masks.any(axis=0)
     codes, lo, hi = _bin(X32, used, max_bins)
     del X32  # binned: the float copy is not needed any more (n x d x 4 bytes)
-    ranks = np.searchsorted(thresholds, belief.ravel(), side="right").reshape(belief.shape)
+    # per class column, in int32: at millions of rows an int64 (rows x classes) array is large
+    ranks = np.empty(belief.shape, dtype=np.int32)
+    for k in range(belief.shape[1]):
+        ranks[:, k] = np.searchsorted(thresholds, belief[:, k], side="right")
     arrays = _grow(
         codes,
         lo,

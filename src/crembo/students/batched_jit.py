@@ -79,8 +79,8 @@ def split_groups_unit(
             for k in range(c):
                 if q[pi, k] > 0:
                     nnz += 1
-        e_k = np.empty(nnz, np.int64)
-        e_j = np.empty(nnz, np.int64)
+        e_k = np.empty(nnz, np.int32)
+        e_j = np.empty(nnz, np.int32)
         e = 0
         P[:ns] = 0
         for i in range(n):
