@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crembo._validation import check_belief, check_int, check_thresholds
-from crembo.students.batched_jit import level_states, route, split_groups_unit
+from crembo.students.batched_jit import level_states, predict_slots, route, split_groups_unit
 
 # Same constants as crembo.students.sklearn (not imported: that module imports scikit-learn).
 _TIE_TOL = 1e-9
@@ -126,28 +126,9 @@ class BatchedTrees:
         X32 = _check_X(X, "X", self.n_features_in_)
         a = self._a
         M, T, L = self.n_families_, self.thresholds_.size, self.shrinkage_.size
-        n = X32.shape[0]
-        out = np.empty((M, T, L, n), dtype=np.intp)
-        # rows in chunks: the routing arrays hold one entry per (family, threshold, row)
-        step = max(1, (1 << 21) // (M * T))
-        tt = np.arange(T)[None, :, None]
-        root = (a["slot_base"][:M, None] + np.arange(T)[None, :])[:, :, None]
-        for lo in range(0, n, step):
-            Xc = X32[lo : lo + step]
-            nc = Xc.shape[0]
-            rows = np.arange(nc)[None, None, :]
-            cur = np.broadcast_to(root, (M, T, nc)).copy()
-            for _ in range(a["n_levels"]):
-                st = a["slot_state"][cur]
-                f = a["s_feature"][st]
-                internal = f >= 0
-                if not internal.any():
-                    break
-                right = Xc[rows, np.maximum(f, 0)] > a["s_threshold"][st]
-                child = np.where(right, a["s_right"][st], a["s_left"][st])
-                moved = a["slot_base"][child] + tt - a["g_t0"][child]
-                cur = np.where(internal, moved, cur)
-            out[..., lo : lo + nc] = np.moveaxis(a["slot_pred"][:, cur], 0, 2)
+        out = np.empty((M, T, L, X32.shape[0]), dtype=np.intp)
+        keys = ("slot_base", "slot_state", "s_feature", "s_threshold", "s_left", "s_right")
+        predict_slots(X32, *(a[k] for k in keys), a["g_t0"], a["slot_pred"], out)
         return out
 
     def tree(self, m: int, t: int, l: int = 0) -> TreeArrays:  # noqa: E741

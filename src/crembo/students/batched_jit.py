@@ -64,6 +64,9 @@ def split_groups_unit(
     c_f = np.empty(d * B, np.int64)
     c_b = np.empty(d * B, np.int64)
     c_b2 = np.empty(d * B, np.int64)
+    ok = np.empty(B, np.bool_)
+    inv_l = np.empty(B)
+    inv_r = np.empty(B)
     rows = np.empty(max_n, np.int64)
     ptr = np.empty(max_n + 1, np.int64)
     for g in groups:
@@ -118,29 +121,30 @@ def split_groups_unit(
                 for j in range(ns - 2, -1, -1):  # suffix sums: every state allowing the class
                     for k in range(c):
                         H[j, b, k] += H[j + 1, b, k]
+            nL = 0
             for p in range(npres - 1):  # the last bin would send nothing right
                 c_f[m + p] = f
                 c_b[m + p] = bins[p]
                 c_b2[m + p] = bins[p + 1]
+                nL += cnt[bins[p]]
+                ok[p] = nL >= min_leaf and n - nL >= min_leaf
+                inv_l[p] = 1.0 / nL  # the same for every state: divided once
+                inv_r[p] = 1.0 / (n - nL)
             for j in range(ns):
                 L[:] = 0
-                nL = 0
                 for p in range(npres - 1):
                     b = bins[p]
-                    nL += cnt[b]
                     sq = 0
                     cr = 0
                     for k in range(c):
                         L[k] += H[j, b, k]
                         sq += L[k] * L[k]
                         cr += P[j, k] * L[k]
-                    if nL >= min_leaf and n - nL >= min_leaf:
+                    if ok[p]:
                         # the same operations as the NumPy search: sum_k L_k² (1/N_L + 1/N_R)
                         # + (sum_k P_k² - 2 sum_k P_k L_k) / N_R
-                        inv_l = 1.0 / nL
-                        inv_r = 1.0 / (n - nL)
-                        gain = sq * (inv_l + inv_r)
-                        gain += (P2[j] - 2 * cr) * inv_r
+                        gain = sq * (inv_l[p] + inv_r[p])
+                        gain += (P2[j] - 2 * cr) * inv_r[p]
                         gains[j, m + p] = gain
                     else:
                         gains[j, m + p] = -np.inf
@@ -279,3 +283,24 @@ def route(pair_group, pair_row, first_run, n_runs, run_f, run_b, codes):
             new_row[j] = row
             j += 1
     return new_group, new_row
+
+
+@numba.njit(cache=True, nogil=True)
+def predict_slots(X32, slot_base, slot_state, feature, threshold, left, right, g_t0, pred, out):
+    """``out[m, t, l, i]``: the class tree (m, t) with shrinkage l predicts for row ``i``.
+
+    A row goes right where ``float32(x) > threshold`` (compared as float64, as NumPy does).
+    """
+    M, T, L, n = out.shape
+    for m in range(M):
+        for t in range(T):
+            root = slot_base[m] + t
+            for i in range(n):
+                cur = root
+                st = slot_state[cur]
+                while feature[st] >= 0:
+                    child = right[st] if X32[i, feature[st]] > threshold[st] else left[st]
+                    cur = slot_base[child] + t - g_t0[child]
+                    st = slot_state[cur]
+                for l in range(L):  # noqa: E741
+                    out[m, t, l, i] = pred[l, cur]
