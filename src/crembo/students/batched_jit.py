@@ -68,7 +68,7 @@ def split_groups_unit(
     inv_l = np.empty(B)
     inv_r = np.empty(B)
     rows = np.empty(max_n, np.int64)
-    ptr = np.empty(max_n + 1, np.int64)
+    row_bin = np.empty(max_n, np.int64)
     for g in groups:
         ns = n_st[g]
         p0 = pstart[g]
@@ -84,18 +84,18 @@ def split_groups_unit(
                     nnz += 1
         e_k = np.empty(nnz, np.int32)
         e_j = np.empty(nnz, np.int32)
+        e_i = np.empty(nnz, np.int32)
         e = 0
         P[:ns] = 0
         for i in range(n):
-            ptr[i] = e
             pi = order[p0 + i]
             for k in range(c):
                 if q[pi, k] > 0:
                     e_k[e] = k
+                    e_i[e] = i
                     e_j[e] = q[pi, k] - 1
                     P[q[pi, k] - 1, k] += 1  # the node's positive counts, at the last state
                     e += 1
-        ptr[n] = e
         for j in range(ns - 2, -1, -1):
             for k in range(c):
                 P[j, k] += P[j + 1, k]
@@ -109,8 +109,9 @@ def split_groups_unit(
             for i in range(n):
                 b = codes[f, rows[i]]
                 cnt[b] += 1
-                for e in range(ptr[i], ptr[i + 1]):
-                    H[e_j[e], b, e_k[e]] += 1
+                row_bin[i] = b
+            for e in range(nnz):  # one flat loop (not one per row: fewer mispredicted exits)
+                H[e_j[e], row_bin[e_i[e]], e_k[e]] += 1
             npres = 0
             for b in range(B):
                 if cnt[b] > 0:
