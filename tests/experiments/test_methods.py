@@ -60,6 +60,8 @@ def test_a_student_class_method_is_crembo_with_that_student():
     tie = METHODS["CREMBO-sum+tie"](teacher, None, 3)
     assert tie.student.tie_break == "belief" and tie.student.target == "allowed"
     assert METHODS["CREMBO-sum+belief"](teacher, None, 3).student.target == "belief"
+    allowed_belief = METHODS["CREMBO-sum+allowed-belief"](teacher, None, 3)
+    assert allowed_belief.student.target == "allowed_belief"
     no_aug = METHODS["CREMBO-sum+aug0"](teacher, None, 3)
     assert no_aug.augment == 0.0 and model.augment is None
     proxy = METHODS["CREMBO-sum+proxy"](teacher, None, 3)

@@ -245,3 +245,31 @@ def test_other_students_get_the_stability_estimate_and_rule(student):
         stab = np.asarray(model.sweep_["stability"], dtype=float)
         assert np.isfinite(stab).all() and stab.size >= 1
         assert (model.predict(X) == y).mean() > 0.85
+
+
+def test_allowed_belief_target_is_the_belief_on_the_allowed_classes():
+    X, y = problem(5, n=200)
+    rng = np.random.default_rng(0)
+    belief = rng.dirichlet(np.ones(3), size=200)
+    with pytest.raises(ValueError, match="target='allowed_belief' needs"):
+        SumOfTreesStudent(target="allowed_belief").fit(X, np.eye(3)[y])
+    # every class allowed: the target is the belief itself, so are the trees
+    everything = np.ones((200, 3))
+    a = SumOfTreesStudent(target="allowed_belief", random_state=0)
+    b = SumOfTreesStudent(target="belief", random_state=0)
+    a.fit(X, everything, belief=belief)
+    b.fit(X, everything, belief=belief)
+    np.testing.assert_allclose(a.decision_function(X), b.decision_function(X))
+    # one class allowed: the target is the one-hot label, as target="allowed" fits it
+    onehot = np.eye(3)[y]
+    c = SumOfTreesStudent(target="allowed_belief", random_state=0).fit(X, onehot, belief=belief)
+    d = SumOfTreesStudent(random_state=0).fit(X, onehot)
+    np.testing.assert_allclose(c.decision_function(X), d.decision_function(X))
+    # two allowed: each row's target is its belief on them, summing to one, so is every
+    # total (a tree after the first fits residuals that sum to zero over the classes)
+    two = onehot.copy()
+    two[np.arange(200), (y + 1) % 3] = 1
+    e = SumOfTreesStudent(target="allowed_belief", random_state=0).fit(X, two, belief=belief)
+    np.testing.assert_allclose(e.decision_function(X).sum(axis=1), 1.0)
+    f = SumOfTreesStudent(random_state=0).fit(X, two)
+    np.testing.assert_allclose(f.decision_function(X).sum(axis=1), 2.0)

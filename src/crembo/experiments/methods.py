@@ -178,6 +178,7 @@ def _sum_screen() -> dict:
     return {
         "CREMBO-sum+tie": _OtherStudent(partial(_sum_of_trees, tie_break="belief")),
         "CREMBO-sum+belief": _OtherStudent(partial(_sum_of_trees, target="belief")),
+        "CREMBO-sum+allowed-belief": _OtherStudent(partial(_sum_of_trees, target="allowed_belief")),
         "CREMBO-sum+aug0": _OtherStudent(_sum_of_trees, augment=0.0),
         # θ chosen as the default tree's (batched, StableOneSE width 2), the sum fitted once
         "CREMBO-sum+proxy": _OtherStudent(_sum_of_trees, ProxyChoice()),

@@ -44,6 +44,22 @@ _EPSILON = np.finfo(np.float64).eps
 _NUDGE = 1e-9
 
 
+def _allowed_belief(Y, belief) -> np.ndarray:
+    """The belief on the allowed classes, renormalized per row (a row with no allowed
+    belief keeps ``Y``)."""
+    kept = belief * (Y > 0)
+    mass = kept.sum(axis=1, keepdims=True)
+    return np.where(mass > 0, kept / np.where(mass > 0, mass, 1.0), Y)
+
+
+#: What the trees are fitted to, by ``target``: ``f(Y, belief)``.
+_TARGETS = {
+    "allowed": lambda Y, belief: Y,
+    "belief": lambda Y, belief: belief,
+    "allowed_belief": _allowed_belief,
+}
+
+
 @dataclass(frozen=True)
 class AdditiveTree:
     """One fitted tree of the sum, in scikit-learn's node layout (parents before children).
@@ -123,9 +139,10 @@ class SumOfTreesStudent(ClassifierMixin, BaseEstimator):
         A feature with more distinct values than this is cut only between ``max_bins``
         quantile ranges of its values (the search then costs far less on wide, continuous
         data). None: every cut between distinct values, as FIGS.
-    target : {"allowed", "belief"}, default="allowed"
-        Fit the trees to the allowed labels ``Y`` or to the teacher's belief (which
-        :meth:`fit` then needs).
+    target : {"allowed", "belief", "allowed_belief"}, default="allowed"
+        Fit the trees to the allowed labels ``Y``, to the teacher's belief, or to the belief
+        on the allowed classes only (zero elsewhere, renormalized per row: the bulk of the
+        belief that ``Y_θ`` keeps). The last two need ``belief`` in :meth:`fit`.
     tie_break : {"index", "belief"}, default="index"
         Among classes whose totals tie, predict the lowest index, or the one with the highest
         mean teacher belief over the fitted rows of the row's leaves (averaged over the
@@ -171,7 +188,7 @@ class SumOfTreesStudent(ClassifierMixin, BaseEstimator):
         "max_trees": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "min_samples_leaf": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_bins": [Interval(numbers.Integral, 2, None, closed="left"), None],
-        "target": [StrOptions({"allowed", "belief"})],
+        "target": [StrOptions(set(_TARGETS))],
         "tie_break": [StrOptions({"index", "belief"})],
         "random_state": ["random_state"],
     }
@@ -214,15 +231,15 @@ class SumOfTreesStudent(ClassifierMixin, BaseEstimator):
         n = X.shape[0]
         Y = _matrix(Y, n, "Y")
         w = _weights(sample_weight, n)
-        needs_belief = self.target == "belief" or self.tie_break == "belief"
+        needs_belief = self.target != "allowed" or self.tie_break == "belief"
         if belief is not None:
             belief = _matrix(belief, n, "belief", shape=Y.shape)
         elif needs_belief:
-            which = "target" if self.target == "belief" else "tie_break"
+            which = "target" if self.target != "allowed" else "tie_break"
             raise ValueError(
                 f"{which}={getattr(self, which)!r} needs the teacher's belief: fit(belief=...)."
             )
-        targets = belief if self.target == "belief" else Y
+        targets = _TARGETS[self.target](Y, belief)
         self.classes_ = np.arange(Y.shape[1])
         rng = check_random_state(self.random_state)
         grower = _Grower(
