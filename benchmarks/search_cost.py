@@ -10,6 +10,7 @@ times the default on 1M rows x 20 features x 10 classes (prefitted 50-tree fores
 per stage with its peak resident memory (``benchmarks/scale.py``).
 
     python benchmarks/search_cost.py --repeat 3 --accuracy
+    python benchmarks/search_cost.py --profile --datasets heart digits
     python benchmarks/search_cost.py --large 10000 100000 1000000 3000000
 """
 
@@ -135,6 +136,52 @@ def accuracy_row(name, X, y, folds=5):
     }
 
 
+#: Parts of a default fit for ``--profile``: (file, function names) as cProfile names them;
+#: the split search under its name before (NumPy) and after (numba) the compiled learner.
+PARTS = {
+    "MEMO": ("search.py", ("memo",)),
+    "belief + MUNGE": ("fit.py", ("prepare",)),
+    "batches": ("tree_batch.py", ("grow_batch",)),
+    "split search": ("", ("_split_chunk_unit", "split_groups_unit")),
+    "growth": ("batched.py", ("_grow",)),
+    "batch predict": ("tree_batch.py", ("predict",)),
+    "final fit": ("oracle.py", ("fit_all",)),
+}
+
+
+def profile_row(name, X, y, repeat):
+    """Cumulative ms of each part of one warm default fit (cProfile, best of ``repeat``), the
+    unprofiled fit, one CART fit, and the parts that are not the batched learner x CART."""
+    import cProfile
+    import pstats
+
+    from crembo import CREMBOClassifier
+
+    teacher = _forest().fit(X, y)
+
+    def fit():
+        return CREMBOClassifier(teacher, _tree(), n_jobs=1, random_state=0).fit(X, y)
+
+    fit()
+    best = dict.fromkeys(PARTS, np.inf)
+    for _ in range(repeat):
+        prof = cProfile.Profile()
+        prof.runcall(fit)
+        got = dict.fromkeys(PARTS, 0.0)
+        for (path, _, func), (*_, cum, _) in pstats.Stats(prof).stats.items():
+            for part, (file, funcs) in PARTS.items():
+                if func in funcs and os.path.basename(path).endswith(file):
+                    got[part] += cum
+        best = {k: min(best[k], got[k]) for k in PARTS}
+    fit_s, _ = _best(fit, repeat)
+    cart, _ = _best(lambda: _tree().fit(X, y), max(repeat, 5))
+    row = {"data": name, "cart_ms": 1e3 * cart, "fit_ms": 1e3 * fit_s}
+    row.update({f"{k} ms": 1e3 * v for k, v in best.items()})
+    fixed = best["MEMO"] + best["belief + MUNGE"] + best["final fit"]
+    row["not learner x CART"] = fixed / cart
+    return row
+
+
 def large(sizes):
     """The default on large synthetic data: ``benchmarks/scale.py`` (same data and teacher)."""
     import sys
@@ -158,6 +205,9 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--accuracy", action="store_true")
     parser.add_argument(
+        "--profile", action="store_true", help="where one warm default fit's time goes"
+    )
+    parser.add_argument(
         "--large", type=int, nargs="*", help="rows: 1M x 20 x 10 (benchmarks/scale.py) instead"
     )
     args = parser.parse_args(argv)
@@ -172,7 +222,11 @@ def main(argv=None):
         data[name] = (np.asarray(ds.X, dtype=float), np.asarray(ds.y))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        print(f"first default fit in this process: {warm_up():.2f} s (compiled kernels loaded)")
+        print(f"first default fit in this process: {warm_up():.2f} s (kernels compiled or loaded)")
+        if args.profile:
+            prof = [profile_row(n, X, y, max(args.repeat, 3)) for n, (X, y) in data.items()]
+            _print(prof, list(prof[0]))
+            return
         rows = [cost_row(n, X, y, args.repeat) for n, (X, y) in data.items()]
     _print(rows, list(rows[0]))
     for c in ("d/p", "d/cart"):
