@@ -67,6 +67,14 @@ def test_same_trees_as_sklearn(min_samples_leaf):
     )
 
 
+def test_bin_codes_take_one_byte_up_to_256_bins():
+    X = np.random.default_rng(0).normal(size=(600, 2)).astype(np.float32)
+    used = np.ones(600, dtype=bool)
+    assert _bin(X, used, 256)[0].dtype == np.uint8
+    codes = _bin(X, used, 512)[0]  # two bytes a value: the search is held to NumPy's below
+    assert codes.dtype == np.uint16 and codes.shape == (2, 600) and codes.max() == 511
+
+
 def test_same_trees_with_sample_weights_and_min_samples_split():
     X, belief, thresholds, masks = problem()
     w = np.random.default_rng(3).uniform(0.5, 2.0, X.shape[0])
@@ -284,6 +292,7 @@ def _all_arrays(trees, X):
         dict(max_depth=4),
         dict(max_depth=None, min_samples_leaf=3, tie_break="belief", max_bins=8),
         dict(max_depth=3, min_samples_split=40, shrinkage=(0.0, 5.0)),
+        dict(max_depth=3, max_bins=512),  # the continuous feature: 300 bins, two-byte codes
     ],
 )
 def test_compiled_search_is_the_full_grid_search_bit_for_bit(monkeypatch, params):
