@@ -323,3 +323,25 @@ def test_compiled_search_is_the_full_grid_search_bit_for_bit(monkeypatch, params
     assert (compact["pred"] >= 0).all() and np.unique(compact["pred"]).size > 1
     for key, value in full.items():
         np.testing.assert_array_equal(compact[key], value, err_msg=key)
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """Where numba finds no directory to cache in, it raises at decoration; the kernels are
+    then compiled in each process instead of failing the import."""
+    import numba
+
+    from crembo.students import batched_jit
+
+    real = numba.njit
+
+    def no_cache(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+
+    def twice(a):
+        return 2 * a
+
+    assert batched_jit._jit(twice)(21) == 42

@@ -21,7 +21,16 @@ import numpy as np
 GAIN_TOL = 1e-12
 
 
-@numba.njit(cache=True, nogil=True)
+def _jit(func):
+    """``numba.njit``, cached on disk where numba finds a writable directory (next to this
+    module, else the user's cache directory); else compiled anew in each process."""
+    try:
+        return numba.njit(cache=True, nogil=True)(func)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(func)
+
+
+@_jit
 def split_groups_unit(
     groups, base, n_st, order, pstart, pair_row, q, codes, lo, hi, min_leaf, out_f, out_b, out_t
 ):
@@ -174,7 +183,7 @@ def split_groups_unit(
             out_t[st] = hi[f, b] / 2.0 + lo[f, c_b2[i]] / 2.0  # scikit-learn's midpoint
 
 
-@numba.njit(cache=True, nogil=True)
+@_jit
 def level_states(pair_group, pair_row, ranks, belief, w, t0, t1):
     """The states of every group of a level, and the sums over each group's pairs.
 
@@ -265,7 +274,7 @@ def level_states(pair_group, pair_row, ranks, belief, w, t0, t1):
     return s_group, s_start, base, n_st, q, order, pstart, g_n, g_weight, g_bel, pos
 
 
-@numba.njit(cache=True, nogil=True)
+@_jit
 def route(pair_group, pair_row, first_run, n_runs, run_f, run_b, codes):
     """The next level's pairs: each pair once per run of its group, to the run's child group
     ``2 * run + (goes right)``; in pair order, then run order."""
@@ -286,7 +295,7 @@ def route(pair_group, pair_row, first_run, n_runs, run_f, run_b, codes):
     return new_group, new_row
 
 
-@numba.njit(cache=True, nogil=True)
+@_jit
 def predict_slots(X32, slot_base, slot_state, feature, threshold, left, right, g_t0, pred, out):
     """``out[m, t, l, i]``: the class tree (m, t) with shrinkage l predicts for row ``i``.
 
