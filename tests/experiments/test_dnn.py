@@ -407,6 +407,8 @@ def test_a_run_extends_another_with_fewer_methods_and_joins_their_units(tmp_path
         line for line in result.output.splitlines() if line.startswith("| digits | mlp | 0.")
     )
     assert acc.count("(3)") == 3 and acc.count("(2)") == 1 and acc.count("(1)") == 2  # units
+    curve = next(line for line in result.output.splitlines() if "| KD-fresh | 1 |" in line)
+    assert curve.startswith("| digits | mlp |")  # the curve table: KD-fresh on its one unit
     # a method added to the first run's unit in a folder of its own, joined as a second base
     vt = p.__class__(**{**p.__dict__, "baselines": ("VT",)})
     run_dnn(vt, tmp_path / "v", device="cpu", progress=False, max_units=1)

@@ -155,7 +155,7 @@ def _minus_best_bar(table, students) -> dict:
 
 
 #: Epochs at which the curves are reported (those within ``max_epochs``).
-CURVE_EPOCHS = (5, 10, 20, 40, 80, 120, 160, 200, 300, 400)
+CURVE_EPOCHS = (5, 10, 20, 40, 80, 120, 150, 160, 200, 300, 400)
 
 
 def _curves(parts, methods) -> dict:
@@ -349,7 +349,26 @@ def dnn_goal_tables(summaries: list[dict]) -> str:
         parts.append(
             f"{what} of every method (mean over its units; (units)):\n\n" + "\n".join(rows)
         )
+    parts += [_curve_table(runs)] if any(s.get("curves") for s in runs) else []
     return "\n\n".join(parts) + "\n"
+
+
+def _curve_table(runs) -> str:
+    """Held-out accuracy by epoch of every distilled method, run by run (its units)."""
+    curves = [c for s in runs for c in s.get("curves", {}).values()]
+    epochs = sorted({int(e) for c in curves for e in c["accuracy_at"]})
+    head = ["task", "student", "method", "units", *(f"ep {e}" for e in epochs)]
+    head += ["epoch kept", "epochs run"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in runs:
+        for m, c in s.get("curves", {}).items():
+            student, method = m.split("/", 1)
+            at = [_fmt(c["accuracy_at"].get(str(e), c["accuracy_at"].get(e))) for e in epochs]
+            cells = [s["protocol"]["dataset"], student, method, str(c.get("n", "–")), *at]
+            cells += [_fmt(c["epoch_kept"], 0), _fmt(c["epochs_run"], 0)]
+            rows.append("| " + " | ".join(cells) + " |")
+    what = "Held-out accuracy by epoch (the real rows each net holds out; mean over its units)"
+    return f"{what}:\n\n" + "\n".join(rows)
 
 
 def load_dnn_summaries(root) -> list[dict]:
