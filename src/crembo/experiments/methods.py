@@ -211,6 +211,9 @@ STUDENT_CLASSES = MappingProxyType(
         # batched) made with the greedy depth-4 tree as a stand-in, then one STreeD search
         # on every row at the chosen θ (instead of ~21 per fit)
         "CREMBO-opt-proxy": _OtherStudent(_exact_tree, ProxyChoice()),
+        # the same with CREMBO-opt's rule (one-SE toward the deeper θ; batched, uncapped):
+        # against CREMBO-opt it measures the proxy alone, against CREMBO-opt-proxy the rule
+        "CREMBO-opt-proxy-1se": _OtherStudent(_exact_tree, ProxyChoice(KFoldOneSE(5))),
         **_sum_screen(),
     }
 )
