@@ -185,10 +185,10 @@ def _sum_screen() -> dict:
     }
 
 
-def _exact_tree(rs):
+def _exact_tree(rs, max_depth=4):
     from crembo.students.optimal import OptimalAllowedLabelTree
 
-    return OptimalAllowedLabelTree(max_depth=4, n_thresholds=4, time_limit=2)
+    return OptimalAllowedLabelTree(max_depth=max_depth, n_thresholds=4, time_limit=2)
 
 
 #: CREMBO with a student of another model class (issue 21): ``CREMBO-sum``, a sum of trees
@@ -214,6 +214,11 @@ STUDENT_CLASSES = MappingProxyType(
         # the same with CREMBO-opt's rule (one-SE toward the deeper θ; batched, uncapped):
         # against CREMBO-opt it measures the proxy alone, against CREMBO-opt-proxy the rule
         "CREMBO-opt-proxy-1se": _OtherStudent(_exact_tree, ProxyChoice(KFoldOneSE(5))),
+        # and at depth 3 (at most 8 leaves, the leaf-penalized peers' size): do fewer leaves
+        # buy the agreement the depth-4 exact tree lacks?
+        "CREMBO-opt3-proxy-1se": _OtherStudent(
+            partial(_exact_tree, max_depth=3), ProxyChoice(KFoldOneSE(5))
+        ),
         **_sum_screen(),
     }
 )
