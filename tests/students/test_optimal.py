@@ -72,6 +72,24 @@ def test_belief_cost_equals_brute_force():
     assert 50 - gained == pytest.approx(expected, abs=1e-9)
 
 
+def test_allowed_belief_cost_equals_brute_force():
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 2, size=(50, 3)).astype(float)
+    belief = rng.dirichlet(np.ones(3), size=50)
+    Y = (belief >= 0.3).astype(np.uint8)
+    tree = OptimalAllowedLabelTree(max_depth=2, cost="allowed_belief").fit(X, Y, belief=belief)
+    share = belief * Y / (belief * Y).sum(axis=1, keepdims=True)  # every row allows a class
+    expected = best_cost(X.astype(int), 1 - share, 2)
+    assert tree.objective_ == pytest.approx(expected, abs=1e-9)
+    # the other costs' optimal trees do no better on this cost
+    for other in ("violation", "belief"):
+        alt = OptimalAllowedLabelTree(max_depth=2, cost=other).fit(X, Y, belief=belief)
+        alt_cost = (1 - share)[np.arange(50), alt.predict(X)].sum()
+        assert alt_cost >= expected - 1e-9
+    with pytest.raises(ValueError, match="allowed_belief"):
+        OptimalAllowedLabelTree(cost="allowed_belief").fit(X, Y)
+
+
 @pytest.mark.parametrize("depth", [2, 3])
 def test_no_more_violations_than_the_greedy_tree(depth):
     X, Y = noisy_allowed()

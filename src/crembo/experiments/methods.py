@@ -185,10 +185,10 @@ def _sum_screen() -> dict:
     }
 
 
-def _exact_tree(rs, max_depth=4):
+def _exact_tree(rs, max_depth=4, cost="violation"):
     from crembo.students.optimal import OptimalAllowedLabelTree
 
-    return OptimalAllowedLabelTree(max_depth=max_depth, n_thresholds=4, time_limit=2)
+    return OptimalAllowedLabelTree(max_depth=max_depth, cost=cost, n_thresholds=4, time_limit=2)
 
 
 #: CREMBO with a student of another model class (issue 21): ``CREMBO-sum``, a sum of trees
@@ -218,6 +218,11 @@ STUDENT_CLASSES = MappingProxyType(
         # buy the agreement the depth-4 exact tree lacks?
         "CREMBO-opt3-proxy-1se": _OtherStudent(
             partial(_exact_tree, max_depth=3), ProxyChoice(KFoldOneSE(5))
+        ),
+        # the exact tree fitted to the belief on the allowed classes (renormalized per row),
+        # the target that lifted the sum of trees' agreement (the lead's screen)
+        "CREMBO-opt-proxy-1se+allowed-belief": _OtherStudent(
+            partial(_exact_tree, cost="allowed_belief"), ProxyChoice(KFoldOneSE(5))
         ),
         **_sum_screen(),
     }

@@ -6,10 +6,13 @@ among the trees of depth at most ``max_depth`` whose tests are ``x_j <= t`` for 
 thresholds ``t``: with ``cost="violation"`` it minimizes the (weighted) number of rows whose
 prediction is not allowed, the cost of predicting class ``k`` at row ``i`` being
 ``w_i (1 − Y[i, k])``; with ``cost="belief"`` it maximizes the teacher's (weighted) belief in its
-predictions, the cost being ``w_i (1 − belief[i, k])``. The search is STreeD's
-(``pystreed.STreeDInstanceCostSensitiveClassifier``, Van der Linden et al. 2023), a dynamic
-program over binary features with a cost per row and label; install it with the ``peers``
-extra. Used as MEMO's student, MEMO then finds the true median hypothesis among those trees.
+predictions, the cost being ``w_i (1 − belief[i, k])``; with ``cost="allowed_belief"`` the
+belief on the allowed classes only, renormalized per row (zero on the others): θ still rules
+classes out, and among the allowed ones the tree prefers those the teacher believes in.
+The search is STreeD's (``pystreed.STreeDInstanceCostSensitiveClassifier``, Van der Linden
+et al. 2023), a dynamic program over binary features with a cost per row and label; install
+it with the ``peers`` extra. Used as MEMO's student, MEMO then finds the true median
+hypothesis among those trees.
 
 Binarization (fit time, on the rows fitted): for each feature with at most
 ``n_thresholds + 1`` distinct finite values, every midpoint between consecutive values is a
@@ -42,10 +45,13 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
     ----------
     max_depth : int, default=4
         Largest depth of the tree (1 ≤ max_depth ≤ 10).
-    cost : {"violation", "belief"}, default="violation"
+    cost : {"violation", "belief", "allowed_belief"}, default="violation"
         ``"violation"``: minimize the weighted number of rows predicted a class that ``Y`` does
         not allow. ``"belief"``: maximize the weighted sum of the teacher's belief in the
-        predicted classes (needs ``belief`` in :meth:`fit`).
+        predicted classes (needs ``belief`` in :meth:`fit`). ``"allowed_belief"``: the same
+        with the belief kept on the classes ``Y`` allows, renormalized per row (zero on the
+        others; a row with no allowed belief keeps ``Y``), as
+        :class:`~crembo.students.SumOfTreesStudent`'s ``target="allowed_belief"``.
     time_limit : float, default=60
         Seconds STreeD may search (> 0). When it runs out, the best tree found so far is kept
         and ``optimal_`` is False.
@@ -92,7 +98,7 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "max_depth": [Interval(numbers.Integral, 1, 10, closed="both")],
-        "cost": [StrOptions({"violation", "belief"})],
+        "cost": [StrOptions({"violation", "belief", "allowed_belief"})],
         "time_limit": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_thresholds": [Interval(numbers.Integral, 1, None, closed="left")],
         "greedy_bound": ["boolean"],
@@ -118,7 +124,8 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row's cost.
         belief : array-like of shape (n_samples, n_classes), default=None
-            The teacher's belief; needed by ``cost="belief"``, ignored otherwise.
+            The teacher's belief; needed by ``cost="belief"`` and ``"allowed_belief"``,
+            ignored otherwise.
         """
         validate_params(self)
         X = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
@@ -136,12 +143,16 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"sample_weight must be {X.shape[0]} finite weights >= 0; got shape {w.shape}."
                 )
-        if self.cost == "belief":
+        if self.cost != "violation":
             if belief is None:
-                raise ValueError("cost='belief' needs the teacher's belief: fit(belief=...).")
+                raise ValueError(f"cost={self.cost!r} needs the teacher's belief: fit(belief=...).")
             gain = np.asarray(belief, dtype=np.float64)
             if gain.shape != Y.shape:
                 raise ValueError(f"belief must have the shape of Y, {Y.shape}; got {gain.shape}.")
+            if self.cost == "allowed_belief":
+                from crembo.students.sum_of_trees import _allowed_belief
+
+                gain = _allowed_belief(Y, gain)
         else:
             gain = Y
         n_classes = Y.shape[1]
