@@ -60,34 +60,26 @@ def test_equals_brute_force_on_three_binary_features(depth, seed):
     assert tree.get_depth() <= depth
 
 
-def test_belief_cost_equals_brute_force():
+@pytest.mark.parametrize("cost", ["belief", "allowed_belief"])
+def test_belief_costs_equal_brute_force(cost):
     rng = np.random.default_rng(5)
     X = rng.integers(0, 2, size=(50, 3)).astype(float)
     belief = rng.dirichlet(np.ones(3), size=50)
     Y = (belief >= 0.3).astype(np.uint8)
-    tree = OptimalAllowedLabelTree(max_depth=2, cost="belief").fit(X, Y, belief=belief)
-    expected = best_cost(X.astype(int), 1 - belief, 2)
+    # the gain of each class: the belief, or its share among the allowed classes (every row
+    # here allows one)
+    gain = belief if cost == "belief" else belief * Y / (belief * Y).sum(axis=1, keepdims=True)
+    tree = OptimalAllowedLabelTree(max_depth=2, cost=cost).fit(X, Y, belief=belief)
+    expected = best_cost(X.astype(int), 1 - gain, 2)
     assert tree.objective_ == pytest.approx(expected, abs=1e-9)
-    gained = belief[np.arange(50), tree.predict(X)].sum()
+    gained = gain[np.arange(50), tree.predict(X)].sum()
     assert 50 - gained == pytest.approx(expected, abs=1e-9)
-
-
-def test_allowed_belief_cost_equals_brute_force():
-    rng = np.random.default_rng(6)
-    X = rng.integers(0, 2, size=(50, 3)).astype(float)
-    belief = rng.dirichlet(np.ones(3), size=50)
-    Y = (belief >= 0.3).astype(np.uint8)
-    tree = OptimalAllowedLabelTree(max_depth=2, cost="allowed_belief").fit(X, Y, belief=belief)
-    share = belief * Y / (belief * Y).sum(axis=1, keepdims=True)  # every row allows a class
-    expected = best_cost(X.astype(int), 1 - share, 2)
-    assert tree.objective_ == pytest.approx(expected, abs=1e-9)
-    # the other costs' optimal trees do no better on this cost
-    for other in ("violation", "belief"):
+    # the other costs' optimal trees do no better on this one
+    for other in {"violation", "belief", "allowed_belief"} - {cost}:
         alt = OptimalAllowedLabelTree(max_depth=2, cost=other).fit(X, Y, belief=belief)
-        alt_cost = (1 - share)[np.arange(50), alt.predict(X)].sum()
-        assert alt_cost >= expected - 1e-9
-    with pytest.raises(ValueError, match="allowed_belief"):
-        OptimalAllowedLabelTree(cost="allowed_belief").fit(X, Y)
+        assert 50 - gain[np.arange(50), alt.predict(X)].sum() >= expected - 1e-9
+    with pytest.raises(ValueError, match=cost):
+        OptimalAllowedLabelTree(cost=cost).fit(X, Y)
 
 
 @pytest.mark.parametrize("depth", [2, 3])
