@@ -224,6 +224,10 @@ STUDENT_CLASSES = MappingProxyType(
         "CREMBO-opt-proxy-1se+allowed-belief": _OtherStudent(
             partial(_exact_tree, cost="allowed_belief"), ProxyChoice(KFoldOneSE(5))
         ),
+        # both levers: depth 3 and the allowed-belief cost
+        "CREMBO-opt3-proxy-1se+allowed-belief": _OtherStudent(
+            partial(_exact_tree, max_depth=3, cost="allowed_belief"), ProxyChoice(KFoldOneSE(5))
+        ),
         **_sum_screen(),
     }
 )
