@@ -411,10 +411,12 @@ def test_a_run_extends_another_with_fewer_methods_and_joins_their_units(tmp_path
     assert curve.startswith("| digits | mlp |")  # the curve table: KD-fresh on its one unit
     # a method added to the first run's unit in a folder of its own, joined as a second base
     vt = p.__class__(**{**p.__dict__, "baselines": ("VT",)})
-    run_dnn(vt, tmp_path / "v", device="cpu", progress=False, max_units=1)
-    a, v = (pd.read_csv(tmp_path / d / "records.csv").set_index("method") for d in "av")
-    assert v.loc["teacher", "accuracy"] == a.loc["teacher", "accuracy"]  # same unit, same seed
+    run_dnn(vt, tmp_path / "v", device="cpu", progress=False)  # on every unit, b's too
+    a, v = (pd.read_csv(tmp_path / d / "records.csv").set_index(["fold", "method"]) for d in "av")
+    # same unit, same seed: the same teacher
+    assert v.loc[(0, "teacher"), "accuracy"] == a.loc[(0, "teacher"), "accuracy"]
     bases = [tmp_path / "a", tmp_path / "v"]
     s = run_dnn(more, tmp_path / "b", device="cpu", progress=False, extends=bases)
     assert s["units_done"] == s["units_total"] == 3
     assert s["methods"]["mlp/VT"]["n"] == 3 and s["methods"]["teacher"]["n"] == 3
+    assert s["methods"]["mlp/BM"]["n"] == 3  # b's own units stay in its summary

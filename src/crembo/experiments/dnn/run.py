@@ -71,8 +71,12 @@ def run_dnn(
     units = make_dnn_units(protocol, y_idx, test_rows)  # may refuse: before --out is touched
     bases = [open_extended(path, settings) for path in _paths(extends, out)]
     if bases:
+        # a unit done in a base is not run here, unless this folder has it already (a base
+        # may add methods to this run's units): those stay in the run and its summary
         done = frozenset().union(*(b.units for b in bases))
-        units = [u for u in units if u.key not in done]
+        store = RunStore(out, settings, artifacts=("predictions", "curves"))
+        own = store.done_units(store.open())
+        units = [u for u in units if u.key not in done or u.key in own]
     experiment = Experiment(
         label=f"dnn {protocol.dataset}",
         units=units,

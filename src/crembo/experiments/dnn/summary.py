@@ -30,7 +30,8 @@ def summarize_dnn(store, records, protocol: DNNProtocol, info, units_total, base
     parts.append(_Part(store, records, list(protocol.methods)))
     pdict = protocol.to_dict()
     if bases:
-        units_total += len(frozenset().union(*(b.units for b in bases)))
+        own = set(parts[-1].unit_keys())
+        units_total += len(frozenset().union(*(b.units for b in bases)) - own)
         baselines = [*(x for b in bases for x in b.baselines), *protocol.baselines]
         methods = list(dict.fromkeys(m for part in parts for m in part.methods))
         extends = [str(b.store.out) for b in bases]
