@@ -81,6 +81,15 @@ def allowed_labels(belief, threshold: float) -> np.ndarray:
     return (b >= threshold).astype(np.uint8)
 
 
+def allowed_belief(Y, belief) -> np.ndarray:
+    """The belief on the allowed classes only, renormalized per row (zero on the classes ``Y``
+    rules out): the bulk of the belief that ``Y_θ`` keeps. A row with no allowed belief keeps
+    ``Y``."""
+    kept = belief * (Y > 0)
+    mass = kept.sum(axis=1, keepdims=True)
+    return np.where(mass > 0, kept / np.where(mass > 0, mass, 1.0), Y)
+
+
 def clip_belief(belief, epsilon: float) -> np.ndarray:
     """Set values below ``epsilon`` to 0 and above ``1 - epsilon`` to 1 (thresholds only)."""
     if not 0 <= epsilon < 0.5:

@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from crembo._compat import Interval, StrOptions, validate_params
+from crembo.depth import allowed_belief
 
 #: A tied class is nudged by this much in predict_proba, so that its argmax is predict.
 _NUDGE = 1e-10
@@ -150,9 +151,7 @@ class OptimalAllowedLabelTree(ClassifierMixin, BaseEstimator):
             if gain.shape != Y.shape:
                 raise ValueError(f"belief must have the shape of Y, {Y.shape}; got {gain.shape}.")
             if self.cost == "allowed_belief":
-                from crembo.students.sum_of_trees import _allowed_belief
-
-                gain = _allowed_belief(Y, gain)
+                gain = allowed_belief(Y, gain)
         else:
             gain = Y
         n_classes = Y.shape[1]

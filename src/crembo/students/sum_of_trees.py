@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from crembo._compat import Interval, StrOptions, validate_data, validate_params
+from crembo.depth import allowed_belief
 from crembo.students.sklearn import break_ties
 
 __all__ = ["AdditiveTree", "SumOfTreesStudent"]
@@ -44,19 +45,11 @@ _EPSILON = np.finfo(np.float64).eps
 _NUDGE = 1e-9
 
 
-def _allowed_belief(Y, belief) -> np.ndarray:
-    """The belief on the allowed classes, renormalized per row (a row with no allowed
-    belief keeps ``Y``)."""
-    kept = belief * (Y > 0)
-    mass = kept.sum(axis=1, keepdims=True)
-    return np.where(mass > 0, kept / np.where(mass > 0, mass, 1.0), Y)
-
-
 #: What the trees are fitted to, by ``target``: ``f(Y, belief)``.
 _TARGETS = {
     "allowed": lambda Y, belief: Y,
     "belief": lambda Y, belief: belief,
-    "allowed_belief": _allowed_belief,
+    "allowed_belief": allowed_belief,
 }
 
 
